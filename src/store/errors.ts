@@ -1,0 +1,79 @@
+/**
+ * Typed domain errors thrown by the store. They carry a client-safe message (no SQL, no
+ * paths); `service/errors.ts` maps each class to a gRPC code.
+ */
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The id names nothing the store has. */
+export class NotFoundError extends StoreError {}
+
+/** The id is taken. */
+export class AlreadyExistsError extends StoreError {}
+
+/** The input is malformed (empty, too long, unknown enum, …). */
+export class InvalidInputError extends StoreError {}
+
+/** The operation is not allowed in the current state (for example leaving a terminal status). */
+export class FailedPreconditionError extends StoreError {}
+
+/** The store is locked by another writer past the busy timeout, or shutting down: retry. */
+export class StoreBusyError extends StoreError {}
+
+/** The disk is full or the database reached its size limit. */
+export class StoreFullError extends StoreError {}
+
+/** The store cannot be written (read-only file or query-only connection). */
+export class StoreReadOnlyError extends StoreError {}
+
+/** Too many of something (watchers, queued events). */
+export class ResourceLimitError extends StoreError {}
+
+/** The requested history has been compacted away. */
+export class OutOfRangeError extends StoreError {
+  constructor(message: string, readonly oldestSeq: number) {
+    super(message);
+  }
+}
+
+interface SqliteLikeError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/**
+ * Turns a driver error into a domain error when it is one we understand (busy, full,
+ * read-only, duplicate key, trigger refusal); returns undefined otherwise.
+ */
+export function domainErrorFromDriver(err: unknown): StoreError | undefined {
+  if (err instanceof StoreError) return err;
+  const { code, message } = (err ?? {}) as SqliteLikeError;
+  const text = typeof message === "string" ? message : "";
+  if (typeof code !== "string") return undefined;
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new StoreBusyError("the store is locked by another writer; retry shortly", { cause: err });
+  }
+  if (code === "SQLITE_FULL") {
+    return new StoreFullError("the store is full (disk or size limit); free space and retry", { cause: err });
+  }
+  if (code.startsWith("SQLITE_READONLY")) {
+    return new StoreReadOnlyError("the store is read-only; writes are refused until it is writable", { cause: err });
+  }
+  if (code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE") {
+    return new AlreadyExistsError("the id already exists", { cause: err });
+  }
+  if (code === "SQLITE_CONSTRAINT_TRIGGER") {
+    const reason = /claude-comms: ([^\n]*)/.exec(text)?.[1] ?? "refused by the store";
+    return new FailedPreconditionError(reason, { cause: err });
+  }
+  return undefined;
+}
+
+/** True when retrying the same write later may succeed. */
+export function isRetryable(err: unknown): boolean {
+  return domainErrorFromDriver(err) instanceof StoreBusyError;
+}

@@ -1,0 +1,152 @@
+import type { Knex } from "knex";
+import { FailedPreconditionError, NotFoundError } from "./errors.js";
+import type { Reader } from "./reader.js";
+import type { MessageRecord } from "./records.js";
+import { MESSAGE_COLUMNS, MESSAGE_FROM, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
+import { isTerminal, type StatusName } from "./status.js";
+import { ensureThread } from "./threads.js";
+
+/** Options for reading one message. */
+export interface GetMessageOptions {
+  /** Include the content from this byte offset (undefined: no content). */
+  contentFrom?: number;
+}
+
+/** Reads one message, or undefined when the id is unknown. */
+export function findMessage(reader: Reader, messageId: string, options: GetMessageOptions = {}): MessageRecord | undefined {
+  const content =
+    options.contentFrom === undefined
+      ? ""
+      : options.contentFrom > 0
+        ? ", CAST(substr(CAST(m.content AS BLOB), ? + 1) AS TEXT) AS content"
+        : ", m.content AS content";
+  const bindings = options.contentFrom ? [options.contentFrom, messageId] : [messageId];
+  const row = reader.get<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS}${content} FROM ${MESSAGE_FROM} WHERE m.message_id = ?`,
+    bindings,
+  );
+  return row && messageFromRow(row);
+}
+
+/** Reads one message; NotFoundError when the id is unknown. */
+export function getMessage(reader: Reader, messageId: string, options: GetMessageOptions = {}): MessageRecord {
+  const message = findMessage(reader, messageId, options);
+  if (!message) throw new NotFoundError(`message "${messageId}" not found`);
+  return message;
+}
+
+/** Filters for listing messages. */
+export interface MessageFilter {
+  status?: StatusName;
+  threadId?: string;
+  module?: string;
+  /** Every message, not only monitored ones. */
+  all?: boolean;
+  /** Continue after this position (from a previous page). */
+  afterRowId?: number;
+  limit: number;
+  includeContent?: boolean;
+}
+
+/** One page of messages, oldest first, with the position to continue from. */
+export function listMessages(reader: Reader, filter: MessageFilter): { messages: MessageRecord[]; lastRowId?: number } {
+  const where: string[] = ["m.rowid > ?"];
+  const bindings: unknown[] = [filter.afterRowId ?? 0];
+  if (!filter.all) where.push("mon.message_id IS NOT NULL");
+  if (filter.status) where.push("m.status = ?"), bindings.push(filter.status);
+  if (filter.threadId) where.push("m.thread_id = ?"), bindings.push(filter.threadId);
+  if (filter.module) where.push("m.module = ?"), bindings.push(filter.module);
+  const content = filter.includeContent ? ", m.content AS content" : "";
+  const rows = reader.all<MessageRow & { row_id: number }>(
+    `SELECT m.rowid AS row_id, ${MESSAGE_COLUMNS}${content} FROM ${MESSAGE_FROM}
+     WHERE ${where.join(" AND ")} ORDER BY m.rowid LIMIT ?`,
+    [...bindings, filter.limit + 1],
+  );
+  const page = rows.slice(0, filter.limit);
+  return {
+    messages: page.map(messageFromRow),
+    lastRowId: rows.length > filter.limit ? page[page.length - 1]?.row_id : undefined,
+  };
+}
+
+/** What a new message holds. */
+export interface NewMessage {
+  messageId: string;
+  threadId: string;
+  module: string;
+  type: string;
+  content: string;
+  status: StatusName;
+  metadata: string | null;
+  error?: string;
+}
+
+/** Inserts a message (and its thread when missing). AlreadyExistsError when the id is taken. */
+export async function insertMessage(trx: Knex.Transaction, input: NewMessage): Promise<void> {
+  await ensureThread(trx, input.threadId, input.module);
+  const now = nowSeconds();
+  await trx("messages").insert({
+    message_id: input.messageId,
+    thread_id: input.threadId,
+    module: input.module || null,
+    content: input.content,
+    type: input.type || null,
+    timestamp: now,
+    status: input.status,
+    metadata: input.metadata,
+    error: input.error || null,
+    updated_at: now,
+    completed_at: isTerminal(input.status) ? now : null,
+  });
+}
+
+async function statusOf(trx: Knex.Transaction, messageId: string): Promise<StatusName> {
+  const row = await trx("messages").select("status").where("message_id", messageId).first();
+  if (!row) throw new NotFoundError(`message "${messageId}" not found`);
+  return row.status as StatusName;
+}
+
+/** Appends text to a message's content and returns the new length in bytes. */
+export async function appendContent(trx: Knex.Transaction, messageId: string, text: string): Promise<number> {
+  const status = await statusOf(trx, messageId);
+  if (isTerminal(status)) {
+    throw new FailedPreconditionError(`message "${messageId}" is ${status}; its content is final`);
+  }
+  await trx.raw("UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ? WHERE message_id = ?", [
+    text,
+    nowSeconds(),
+    messageId,
+  ]);
+  const row = await trx.raw<Array<{ n: number }>>(
+    "SELECT COALESCE(length(CAST(content AS BLOB)), 0) AS n FROM messages WHERE message_id = ?",
+    [messageId],
+  );
+  return row[0]?.n ?? 0;
+}
+
+/**
+ * Moves a message to `status`, storing `error` (or clearing it when empty). Setting the
+ * status it already has is a no-op; leaving a terminal status is FailedPreconditionError.
+ * Returns the status it had before.
+ */
+export async function setStatus(
+  trx: Knex.Transaction,
+  messageId: string,
+  status: StatusName,
+  error: string,
+  allowedFrom?: readonly StatusName[],
+): Promise<StatusName> {
+  const from = await statusOf(trx, messageId);
+  if (from === status) return from;
+  if (isTerminal(from)) {
+    throw new FailedPreconditionError(`message "${messageId}" is ${from}, which is final; it cannot become ${status}`);
+  }
+  if (allowedFrom && !allowedFrom.includes(from)) {
+    throw new FailedPreconditionError(`message "${messageId}" is ${from}; it cannot become ${status}`);
+  }
+  const now = nowSeconds();
+  await trx("messages")
+    .where("message_id", messageId)
+    .update({ status, error: error || null, updated_at: now, completed_at: isTerminal(status) ? now : null });
+  return from;
+}

@@ -1,0 +1,23 @@
+import type { Knex } from "knex";
+import * as initial from "./0001_initial.js";
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Every migration, in order. Migrations are never edited after they land: add a new one. */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [["0001_initial", initial]];
+
+/** A knex migration source over the migrations compiled into the program. */
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  async getMigrations() {
+    return [...MIGRATIONS];
+  },
+  getMigrationName(migration) {
+    return migration[0];
+  },
+  async getMigration(migration) {
+    return migration[1];
+  },
+};

@@ -1,0 +1,117 @@
+import type { Knex } from "knex";
+import { FailedPreconditionError, NotFoundError } from "./errors.js";
+import { appendEvent } from "./events.js";
+import type { Reader } from "./reader.js";
+import { nowSeconds, parseLabels } from "./rows.js";
+
+/** A registration request. */
+export interface MonitorInput {
+  messageId: string;
+  /** When set, must match the message's thread. */
+  threadId?: string;
+  /** Null or 0: no deadline. */
+  timeoutMs: number | null;
+  labels: Record<string, string>;
+}
+
+interface MonitorRow {
+  message_id: string;
+  registered_at: number;
+  timeout_ms: number | null;
+  deadline_at: number | null;
+  labels: string;
+}
+
+/**
+ * Registers a message for monitoring, or updates its timeout and labels when it is
+ * registered already. Writes a REGISTERED event when anything changed. Returns whether the
+ * registration is new.
+ */
+export async function upsertMonitor(trx: Knex.Transaction, input: MonitorInput): Promise<boolean> {
+  const message = await trx("messages").select("thread_id").where("message_id", input.messageId).first();
+  if (!message) throw new NotFoundError(`message "${input.messageId}" not found`);
+  if (input.threadId && input.threadId !== message.thread_id) {
+    throw new FailedPreconditionError(
+      `message "${input.messageId}" belongs to thread "${message.thread_id}", not "${input.threadId}"`,
+    );
+  }
+  const existing = (await trx("monitors").where("message_id", input.messageId).first()) as MonitorRow | undefined;
+  const now = nowSeconds();
+  const timeoutMs = input.timeoutMs || null;
+  const labels = JSON.stringify(input.labels);
+  const row = { timeout_ms: timeoutMs, deadline_at: timeoutMs ? now + timeoutMs / 1000 : null, labels };
+  if (!existing) {
+    await trx("monitors").insert({ message_id: input.messageId, registered_at: now, ...row });
+    await appendEvent(trx, input.messageId, "registered", "");
+    return true;
+  }
+  if (existing.timeout_ms !== timeoutMs || existing.labels !== labels) {
+    await trx("monitors").where("message_id", input.messageId).update(row);
+    await appendEvent(trx, input.messageId, "registered", "updated");
+  }
+  return false;
+}
+
+/** Unregisters monitored messages, writing an UNREGISTERED event with `reason` for each. */
+export async function deleteMonitors(trx: Knex.Transaction, messageIds: readonly string[], reason: string): Promise<number> {
+  let removed = 0;
+  for (const messageId of messageIds) {
+    const count = await trx("monitors").where("message_id", messageId).delete();
+    if (count > 0) {
+      await appendEvent(trx, messageId, "unregistered", reason);
+      await trx("content_changes").where("message_id", messageId).delete();
+      removed += count;
+    }
+  }
+  return removed;
+}
+
+/** A monitor as the poller keeps it. */
+export interface MonitorState {
+  messageId: string;
+  deadlineAt: number | null;
+  status: string;
+  completedAt: number | null;
+  contentLength: number;
+  labels: Record<string, string>;
+}
+
+/** Every monitor with its message's status (for the poller's start). */
+export function allMonitors(reader: Reader): MonitorState[] {
+  return reader
+    .all<{
+      message_id: string;
+      deadline_at: number | null;
+      status: string;
+      completed_at: number | null;
+      updated_at: number | null;
+      content_length: number;
+      labels: string;
+    }>(
+      `SELECT mon.message_id, mon.deadline_at, mon.labels, m.status, m.completed_at, m.updated_at,
+              COALESCE(length(CAST(m.content AS BLOB)), 0) AS content_length
+       FROM monitors mon JOIN messages m ON m.message_id = mon.message_id`,
+    )
+    .map((row) => ({
+      messageId: row.message_id,
+      deadlineAt: row.deadline_at,
+      status: row.status,
+      completedAt: row.completed_at ?? row.updated_at,
+      contentLength: row.content_length,
+      labels: parseLabels(row.labels),
+    }));
+}
+
+/** One monitor's deadline, or undefined when not monitored. */
+export function monitorDeadline(reader: Reader, messageId: string): { deadlineAt: number | null } | undefined {
+  const row = reader.get<{ deadline_at: number | null }>("SELECT deadline_at FROM monitors WHERE message_id = ?", [
+    messageId,
+  ]);
+  return row && { deadlineAt: row.deadline_at };
+}
+
+/** Number of monitored messages. */
+export function countMonitors(reader: Reader): number {
+  return reader.get<{ n: number }>("SELECT COUNT(*) AS n FROM monitors")?.n ?? 0;
+}
+

@@ -1,0 +1,57 @@
+import type { Knex } from "knex";
+import { NotFoundError } from "./errors.js";
+import type { Reader } from "./reader.js";
+import type { MessageRecord, ThreadRecord } from "./records.js";
+import { MESSAGE_COLUMNS, MESSAGE_FROM, messageFromRow, nowSeconds, threadFromRow, type MessageRow, type ThreadRow } from "./rows.js";
+
+/** What a new thread holds. */
+export interface NewThread {
+  threadId: string;
+  title: string;
+  modules: string[];
+  metadata: string | null;
+}
+
+/** Inserts a thread. AlreadyExistsError when the id is taken. */
+export async function insertThread(trx: Knex.Transaction, input: NewThread): Promise<void> {
+  await trx("threads").insert({
+    thread_id: input.threadId,
+    title: input.title || null,
+    modules: JSON.stringify(input.modules),
+    timestamp: nowSeconds(),
+    metadata: input.metadata,
+  });
+}
+
+/** Creates the thread when missing and adds `module` to its modules when new. */
+export async function ensureThread(trx: Knex.Transaction, threadId: string, module: string): Promise<void> {
+  const row = (await trx("threads").where("thread_id", threadId).first()) as ThreadRow | undefined;
+  if (!row) {
+    await insertThread(trx, { threadId, title: "", modules: module ? [module] : [], metadata: null });
+    return;
+  }
+  const thread = threadFromRow(row);
+  if (module && !thread.modules.includes(module)) {
+    await trx("threads")
+      .where("thread_id", threadId)
+      .update({ modules: JSON.stringify([...thread.modules, module]) });
+  }
+}
+
+/** Reads a thread; NotFoundError when unknown. */
+export function getThread(reader: Reader, threadId: string): ThreadRecord {
+  const row = reader.get<ThreadRow>("SELECT * FROM threads WHERE thread_id = ?", [threadId]);
+  if (!row) throw new NotFoundError(`thread "${threadId}" not found`);
+  return threadFromRow(row);
+}
+
+/** The messages of a thread, oldest first. */
+export function threadMessages(reader: Reader, threadId: string, includeContent: boolean): MessageRecord[] {
+  const content = includeContent ? ", m.content AS content" : "";
+  return reader
+    .all<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS}${content} FROM ${MESSAGE_FROM} WHERE m.thread_id = ? ORDER BY m.timestamp, m.rowid`,
+      [threadId],
+    )
+    .map(messageFromRow);
+}
