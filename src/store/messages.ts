@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { FailedPreconditionError, NotFoundError } from "./errors.js";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "./errors.js";
 import type { Reader } from "./reader.js";
 import type { MessageRecord } from "./records.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
@@ -83,6 +83,9 @@ export interface NewMessage {
 
 /** Inserts a message (and its thread when missing). AlreadyExistsError when the id is taken. */
 export async function insertMessage(trx: Knex.Transaction, input: NewMessage): Promise<void> {
+  if (await trx("messages").select("message_id").where("message_id", input.messageId).first()) {
+    throw new AlreadyExistsError(`message "${input.messageId}" already exists`);
+  }
   await ensureThread(trx, input.threadId, input.module);
   const now = nowSeconds();
   await trx("messages").insert({

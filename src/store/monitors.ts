@@ -66,10 +66,15 @@ export async function deleteMonitors(trx: Knex.Transaction, messageIds: readonly
   return removed;
 }
 
-/** A monitor as the poller keeps it. */
-export interface MonitorState {
-  messageId: string;
+/** A monitor's deadline (wall-clock Unix seconds) and the timeout it came from. */
+export interface MonitorDeadline {
   deadlineAt: number | null;
+  timeoutMs: number | null;
+}
+
+/** A monitor as the poller loads it at start. */
+export interface MonitorState extends MonitorDeadline {
+  messageId: string;
   status: string;
   completedAt: number | null;
   contentLength: number;
@@ -82,19 +87,21 @@ export function allMonitors(reader: Reader): MonitorState[] {
     .all<{
       message_id: string;
       deadline_at: number | null;
+      timeout_ms: number | null;
       status: string;
       completed_at: number | null;
       updated_at: number | null;
       content_length: number;
       labels: string;
     }>(
-      `SELECT mon.message_id, mon.deadline_at, mon.labels, m.status, m.completed_at, m.updated_at,
+      `SELECT mon.message_id, mon.deadline_at, mon.timeout_ms, mon.labels, m.status, m.completed_at, m.updated_at,
               COALESCE(length(CAST(m.content AS BLOB)), 0) AS content_length
        FROM monitors mon JOIN messages m ON m.message_id = mon.message_id`,
     )
     .map((row) => ({
       messageId: row.message_id,
       deadlineAt: row.deadline_at,
+      timeoutMs: row.timeout_ms,
       status: row.status,
       completedAt: row.completed_at ?? row.updated_at,
       contentLength: row.content_length,
@@ -103,11 +110,12 @@ export function allMonitors(reader: Reader): MonitorState[] {
 }
 
 /** One monitor's deadline, or undefined when not monitored. */
-export function monitorDeadline(reader: Reader, messageId: string): { deadlineAt: number | null } | undefined {
-  const row = reader.get<{ deadline_at: number | null }>("SELECT deadline_at FROM monitors WHERE message_id = ?", [
-    messageId,
-  ]);
-  return row && { deadlineAt: row.deadline_at };
+export function monitorDeadline(reader: Reader, messageId: string): MonitorDeadline | undefined {
+  const row = reader.get<{ deadline_at: number | null; timeout_ms: number | null }>(
+    "SELECT deadline_at, timeout_ms FROM monitors WHERE message_id = ?",
+    [messageId],
+  );
+  return row && { deadlineAt: row.deadline_at, timeoutMs: row.timeout_ms };
 }
 
 /** Number of monitored messages. */

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { NotFoundError } from "./errors.js";
+import { AlreadyExistsError, NotFoundError } from "./errors.js";
 import type { Reader } from "./reader.js";
 import type { MessageRecord, ThreadRecord } from "./records.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageFromRow, nowSeconds, threadFromRow, type MessageRow, type ThreadRow } from "./rows.js";
@@ -14,6 +14,9 @@ export interface NewThread {
 
 /** Inserts a thread. AlreadyExistsError when the id is taken. */
 export async function insertThread(trx: Knex.Transaction, input: NewThread): Promise<void> {
+  if (await trx("threads").select("thread_id").where("thread_id", input.threadId).first()) {
+    throw new AlreadyExistsError(`thread "${input.threadId}" already exists`);
+  }
   await trx("threads").insert({
     thread_id: input.threadId,
     title: input.title || null,

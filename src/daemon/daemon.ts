@@ -1,0 +1,176 @@
+import fs from "node:fs";
+import { Hub } from "../hub/hub.js";
+import { Poller } from "../poller/poller.js";
+import type { ServiceContext } from "../service/context.js";
+import { VERSION } from "../shared/version.js";
+import { openStore, type Store } from "../store/open-store.js";
+import type { EventRecord } from "../store/records.js";
+import { isTerminalEvent } from "../store/records.js";
+import type { DaemonConfig } from "./config.js";
+import { acquireLock } from "./lock.js";
+import { listenTcp, listenUnix, type Listener } from "./listeners.js";
+import { openLogger, type Logger } from "./logger.js";
+import { buildServer, routes, type BuiltServer } from "./server.js";
+
+/** Callbacks for a daemon embedded in another Node process. */
+export interface DaemonHooks {
+  /** Every event of the log, in seq order, as the poller publishes it. */
+  onEvent?(event: EventRecord): void;
+  /** Every status change (and creation) of a message. */
+  onStatusChange?(event: EventRecord): void;
+  /** A message reached a terminal status. */
+  onComplete?(event: EventRecord): void;
+}
+
+const UNARY_GRACE_MS = 5000;
+const SESSION_GRACE_MS = 2000;
+
+/**
+ * The running daemon: store, poller, hub and the gRPC server on its listeners. `stop()` is
+ * graceful and idempotent: stop accepting, end watches UNAVAILABLE, let unary calls finish,
+ * stop the poller, close the store, remove the socket and lock.
+ */
+export class Daemon {
+  readonly startTime = Date.now();
+  private stopping: Promise<void> | undefined;
+  private readonly listeners: Listener[] = [];
+  private onStopped: Array<() => void> = [];
+
+  private constructor(
+    readonly config: DaemonConfig,
+    readonly store: Store,
+    readonly hub: Hub,
+    readonly poller: Poller,
+    private readonly server: BuiltServer,
+    readonly log: Logger,
+    private readonly releaseLock: () => void,
+  ) {}
+
+  /** Addresses listened on ("unix:/…", "127.0.0.1:7777"). */
+  get listen(): string[] {
+    return this.listeners.map((l) => l.address);
+  }
+
+  /** Resolves once the daemon has stopped. */
+  get stopped(): Promise<void> {
+    return new Promise((resolve) => (this.stopping ? void this.stopping.then(resolve) : this.onStopped.push(resolve)));
+  }
+
+  /** Starts a daemon on `config.paths.home`; AlreadyRunningError when one runs there. */
+  static async start(config: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
+    fs.mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
+    fs.chmodSync(config.paths.home, 0o700);
+    const releaseLock = acquireLock(config.paths.lock, config.paths.socket);
+    const log = openLogger(config.logFile, config.logLevel);
+    let store: Store | undefined;
+    try {
+      store = await openStore({ path: config.paths.database, synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
+      const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
+      const poller = new Poller(store, hub, {
+        intervalMs: config.intervalMs,
+        retentionMs: config.retentionMs,
+        onError: (err) => log.warn("poller tick failed; retrying next tick", { err }),
+        onEvent: (event) => dispatchHooks(hooks, event, log),
+      });
+      const holder: { daemon?: Daemon } = {};
+      const ctx = serviceContext(config, store, hub, poller, () => holder.daemon);
+      const server = buildServer(routes(ctx), { maxRequestBytes: config.maxRequestBytes, log });
+      const daemon = new Daemon(config, store, hub, poller, server, log, releaseLock);
+      holder.daemon = daemon;
+      poller.start();
+      await daemon.bind();
+      log.info("daemon started", { pid: process.pid, version: VERSION, listen: daemon.listen, store: store.description });
+      return daemon;
+    } catch (err) {
+      await store?.close().catch(() => undefined);
+      log.close();
+      releaseLock();
+      throw err;
+    }
+  }
+
+  private async bind(): Promise<void> {
+    this.listeners.push(await listenUnix(this.server.createServer(), this.config.paths.socket));
+    const tcp = this.config.listen;
+    if (tcp) this.listeners.push(await listenTcp(this.server.createServer(), tcp.host, tcp.port));
+  }
+
+  /** Stops gracefully; every step runs even if an earlier one fails. Idempotent. */
+  stop(reason = "requested"): Promise<void> {
+    this.stopping ??= this.shutdown(reason).finally(() => this.onStopped.splice(0).forEach((f) => f()));
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.log.info("daemon stopping", { reason });
+    const closing = this.listeners.map((l) => l.close());
+    const steps: Array<[string, () => unknown]> = [
+      ["end watches", () => this.hub.close()],
+      ["finish unary calls", () => this.server.inflight.drained(UNARY_GRACE_MS)],
+      ["close connections", () => closeSessions(this.server, SESSION_GRACE_MS)],
+      ["close listeners", () => Promise.all(closing)],
+      ["stop poller", () => this.poller.close()],
+      ["close store", () => this.store.close()],
+      ["release lock", () => this.releaseLock()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.log.error(`stop step failed: ${name}`, { err });
+      }
+    }
+    this.log.info("daemon stopped");
+    this.log.close();
+  }
+}
+
+function serviceContext(
+  config: DaemonConfig,
+  store: Store,
+  hub: Hub,
+  poller: Poller,
+  daemon: () => Daemon | undefined,
+): ServiceContext {
+  return {
+    store,
+    hub,
+    poller,
+    heartbeatMs: config.heartbeatMs,
+    maxTimeoutMs: config.maxTimeoutMs,
+    watchers: { count: 0 },
+    facts: () => ({
+      pid: process.pid,
+      version: VERSION,
+      startTime: daemon()?.startTime ?? Date.now(),
+      intervalMs: config.intervalMs,
+      listen: daemon()?.listen ?? [],
+    }),
+    // After the response is on its way: stopping first would refuse the call itself.
+    requestStop: () => setTimeout(() => void daemon()?.stop("StopDaemon"), 10),
+    cancelWork: () => false,
+  };
+}
+
+async function closeSessions(server: BuiltServer, graceMs: number): Promise<void> {
+  const sessions = [...server.sessions];
+  await Promise.all(
+    sessions.map(
+      (session) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => (session.destroy(), resolve()), graceMs);
+          session.close(() => (clearTimeout(timer), resolve()));
+        }),
+    ),
+  );
+}
+
+function dispatchHooks(hooks: DaemonHooks, event: EventRecord, log: Logger): void {
+  try {
+    hooks.onEvent?.(event);
+    if (event.kind === "status_changed" || event.kind === "created") hooks.onStatusChange?.(event);
+    if (isTerminalEvent(event)) hooks.onComplete?.(event);
+  } catch (err) {
+    log.warn("a daemon hook threw", { err });
+  }
+}

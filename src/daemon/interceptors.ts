@@ -1,0 +1,60 @@
+import { Code, type Interceptor } from "@connectrpc/connect";
+import { toConnectError } from "../service/errors.js";
+import type { Logger } from "./logger.js";
+
+/** Unary calls in progress, so a graceful stop can let them finish. */
+export class InFlight {
+  count = 0;
+  private idle: Array<() => void> = [];
+
+  /** Marks the end of a call. */
+  done(): void {
+    this.count--;
+    if (this.count === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** Resolves when no call is in progress, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    if (this.count === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idle.push(() => (clearTimeout(timer), resolve()));
+    });
+  }
+}
+
+/**
+ * Maps every error a handler throws (unary, or while streaming) to its code with
+ * toConnectError, logs the unexpected ones with their original cause, and counts unary
+ * calls in flight.
+ */
+export function errorInterceptor(log: Logger, inflight: InFlight): Interceptor {
+  const map = (err: unknown, procedure: string) => {
+    const mapped = toConnectError(err);
+    if (mapped.code === Code.Internal) log.error("request failed", { procedure, err });
+    else log.debug("request refused", { procedure, code: Code[mapped.code], error: mapped.rawMessage });
+    return mapped;
+  };
+  return (next) => async (req) => {
+    const procedure = req.method.name;
+    const unary = req.method.methodKind === "unary";
+    if (unary) inflight.count++;
+    try {
+      const res = await next(req);
+      if (!res.stream) return res;
+      return { ...res, message: mapStream(res.message, (err) => map(err, procedure)) };
+    } catch (err) {
+      throw map(err, procedure);
+    } finally {
+      if (unary) inflight.done();
+    }
+  };
+}
+
+async function* mapStream<T>(stream: AsyncIterable<T>, map: (err: unknown) => Error): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (err) {
+    throw map(err);
+  }
+}

@@ -1,0 +1,61 @@
+import http2 from "node:http2";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
+import { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
+import type { ServiceContext } from "../service/context.js";
+import { messageService } from "../service/message-service.js";
+import { pollingService } from "../service/polling-service.js";
+import { errorInterceptor, InFlight } from "./interceptors.js";
+import type { Logger } from "./logger.js";
+
+/** Limits of the HTTP/2 server. */
+export interface ServerOptions {
+  /** Largest request message, bytes. */
+  maxRequestBytes: number;
+  /** Concurrent streams per HTTP/2 connection. */
+  maxConcurrentStreams?: number;
+  log: Logger;
+}
+
+/** The request handler and what a graceful stop needs to reach. */
+export interface BuiltServer {
+  /** Creates an HTTP/2 server (h2c) serving every service; call as many times as listeners. */
+  createServer(): http2.Http2Server;
+  /** Every open HTTP/2 session, to close on stop. */
+  sessions: Set<http2.ServerHttp2Session>;
+  inflight: InFlight;
+}
+
+/** Registers the services on a Connect router. */
+export function routes(ctx: ServiceContext): (router: ConnectRouter) => void {
+  return (router) => {
+    router.service(PollingService, pollingService(ctx));
+    router.service(MessageService, messageService(ctx));
+  };
+}
+
+/** Builds the server without listening: gRPC, gRPC-Web and Connect on one h2c handler. */
+export function buildServer(register: (router: ConnectRouter) => void, options: ServerOptions): BuiltServer {
+  const inflight = new InFlight();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const handler = connectNodeAdapter({
+    routes: register,
+    interceptors: [errorInterceptor(options.log, inflight)],
+    readMaxBytes: options.maxRequestBytes,
+    writeMaxBytes: options.maxRequestBytes * 4,
+  });
+  const createServer = () => {
+    const server = http2.createServer(
+      { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 } },
+      handler,
+    );
+    server.on("session", (session) => {
+      sessions.add(session);
+      session.on("close", () => sessions.delete(session));
+      session.on("error", () => undefined); // a broken client connection is not our failure
+    });
+    return server;
+  };
+  return { createServer, sessions, inflight };
+}

@@ -1,0 +1,233 @@
+import type { Hub } from "../hub/hub.js";
+import { FailedPreconditionError, NotFoundError } from "../store/errors.js";
+import { eventsAfter, headSeq } from "../store/events.js";
+import { setStatus } from "../store/messages.js";
+import type { Knex } from "knex";
+import { allMonitors, deleteMonitors, monitorDeadline, type MonitorDeadline } from "../store/monitors.js";
+import type { Store } from "../store/open-store.js";
+import { sampleProgress } from "../store/progress.js";
+import type { EventRecord } from "../store/records.js";
+import { ACTIVE_STATUSES, isTerminal, type StatusName } from "../store/status.js";
+import { formatDurationMs } from "../shared/duration.js";
+import { DueQueue } from "./due-queue.js";
+import { TickStats } from "./tick-stats.js";
+
+/** How the poller runs. */
+export interface PollerOptions {
+  /** Time between ticks when nothing wakes it, in ms. */
+  intervalMs: number;
+  /** How long a finished message stays monitored before it is unregistered, in ms. */
+  retentionMs: number;
+  /** Called with every error a tick meets (the poller carries on). */
+  onError?: (err: unknown) => void;
+  /** Called with every event published, after the hub. */
+  onEvent?: (event: EventRecord) => void;
+}
+
+interface Watched {
+  status: StatusName;
+  length: number;
+  /** Monotonic deadline (performance.now() ms), or null. */
+  deadline: number | null;
+  /** Monotonic time it became terminal, or null. */
+  finishedAt: number | null;
+  /** The registered timeout, for the error text. */
+  timeoutMs: number | null;
+}
+
+const TAIL_BATCH = 1000;
+
+/**
+ * The one loop of the daemon: tails the event log by seq and publishes to the hub, samples
+ * the content length of monitored messages, times out messages past their deadline, and
+ * unregisters finished ones after the retention. It skips a tick cheaply when the store has
+ * not changed (`PRAGMA data_version`) and nothing is due or woken. Deadlines use the
+ * monotonic clock, so wall-clock jumps do not fire them.
+ */
+export class Poller {
+  readonly stats = new TickStats();
+  private readonly watched = new Map<string, Watched>();
+  private readonly due = new DueQueue();
+  private cursor = 0;
+  private lastDataVersion = -1;
+  private woken = true;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly hub: Hub,
+    private readonly options: PollerOptions,
+  ) {}
+
+  /** Messages currently monitored. */
+  get monitored(): number {
+    return this.watched.size;
+  }
+
+  /** The newest seq published to the hub. */
+  get headSeq(): number {
+    return this.cursor;
+  }
+
+  /** Loads the monitors, starts at the log's head and begins ticking. */
+  start(): void {
+    const reader = this.store.reader;
+    reader.snapshot(() => {
+      this.cursor = headSeq(reader);
+      for (const m of allMonitors(reader)) {
+        this.track(m.messageId, m.status as StatusName, m.contentLength, m, m.completedAt);
+      }
+    });
+    this.hub.headSeq = this.cursor;
+    this.schedule(0);
+  }
+
+  /** Runs a tick as soon as possible (after a write through the daemon). */
+  wake(): void {
+    this.woken = true;
+    if (!this.closed && !this.ticking) this.schedule(0);
+  }
+
+  /** Stops ticking and waits for a running tick. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.run(), delayMs);
+  }
+
+  private async run(): Promise<void> {
+    if (this.ticking || this.closed) return;
+    this.ticking = this.tick().catch((err) => this.options.onError?.(err));
+    await this.ticking;
+    this.ticking = undefined;
+    const untilDue = this.due.peek() - performance.now();
+    this.schedule(this.woken ? 0 : Math.max(0, Math.min(this.options.intervalMs, untilDue)));
+  }
+
+  /** One pass; exposed for benchmarks. */
+  async tick(): Promise<void> {
+    const started = performance.now();
+    const reader = this.store.reader;
+    const dataVersion = reader.dataVersion();
+    if (dataVersion === this.lastDataVersion && !this.woken && this.due.peek() > started) {
+      this.stats.skip();
+      return;
+    }
+    this.woken = false;
+    this.lastDataVersion = dataVersion;
+    let events = this.drain();
+    const wrote = (await this.sample()) + (await this.enforceDue(started));
+    if (wrote) {
+      this.lastDataVersion = reader.dataVersion();
+      events += this.drain();
+    }
+    this.stats.record(started, events);
+  }
+
+  private drain(): number {
+    let total = 0;
+    for (;;) {
+      const batch = eventsAfter(this.store.reader, this.cursor, TAIL_BATCH);
+      for (const event of batch) {
+        this.apply(event);
+        this.cursor = event.seq;
+        this.hub.publish(event);
+        this.options.onEvent?.(event);
+      }
+      total += batch.length;
+      if (batch.length < TAIL_BATCH) return total;
+    }
+  }
+
+  private apply(event: EventRecord): void {
+    const id = event.messageId;
+    if (event.kind === "registered") {
+      const deadline = monitorDeadline(this.store.reader, id) ?? { deadlineAt: null, timeoutMs: null };
+      this.track(id, event.toStatus ?? "pending", event.contentLength, deadline, null);
+      return;
+    }
+    if (event.kind === "unregistered") {
+      this.watched.delete(id);
+      return;
+    }
+    const state = this.watched.get(id);
+    if (!state) return;
+    state.length = event.contentLength;
+    if (event.toStatus && event.toStatus !== state.status) {
+      state.status = event.toStatus;
+      if (isTerminal(event.toStatus)) this.finish(id, state, performance.now());
+    }
+  }
+
+  private track(id: string, status: StatusName, length: number, monitor: MonitorDeadline, completedAt: number | null) {
+    const now = performance.now();
+    const { deadlineAt, timeoutMs } = monitor;
+    // Converted once to the monotonic clock: later wall-clock jumps cannot fire it early.
+    const deadline = deadlineAt === null ? null : now + (deadlineAt * 1000 - Date.now());
+    const state: Watched = { status, length, deadline, finishedAt: null, timeoutMs };
+    this.watched.set(id, state);
+    if (isTerminal(status)) {
+      const finishedAt = completedAt === null ? now : now - Math.max(0, Date.now() - completedAt * 1000);
+      this.finish(id, state, finishedAt);
+    } else if (deadline !== null) {
+      this.due.push(deadline, id);
+    }
+  }
+
+  private finish(id: string, state: Watched, at: number): void {
+    state.finishedAt = at;
+    state.deadline = null;
+    this.due.push(at + this.options.retentionMs, id);
+  }
+
+  private async sample(): Promise<number> {
+    if (!this.store.reader.get("SELECT 1 FROM content_changes LIMIT 1")) return 0;
+    const known = (id: string) => {
+      const state = this.watched.get(id);
+      return state && !isTerminal(state.status) ? state.length : undefined;
+    };
+    return this.store.write((trx) => sampleProgress(trx, known));
+  }
+
+  private async enforceDue(now: number): Promise<number> {
+    const timeouts: string[] = [];
+    const expired: string[] = [];
+    for (const { id } of this.due.popDue(now)) {
+      const state = this.watched.get(id);
+      if (!state) continue;
+      if (state.deadline !== null && state.deadline <= now && !isTerminal(state.status)) timeouts.push(id);
+      else if (state.finishedAt !== null && state.finishedAt + this.options.retentionMs <= now) expired.push(id);
+    }
+    try {
+      if (timeouts.length) await this.store.write((trx) => this.timeOut(trx, timeouts));
+      if (expired.length) await this.store.write((trx) => deleteMonitors(trx, expired, "expired"));
+    } catch (err) {
+      // Try again next tick (the store may be busy or read-only for a while).
+      for (const id of [...timeouts, ...expired]) this.due.push(now + this.options.intervalMs, id);
+      throw err;
+    }
+    return timeouts.length + expired.length;
+  }
+
+  private async timeOut(trx: Knex.Transaction, ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const timeoutMs = this.watched.get(id)?.timeoutMs;
+      const within = timeoutMs ? ` within ${formatDurationMs(timeoutMs)}` : "";
+      try {
+        await setStatus(trx, id, "timed_out", `deadline exceeded: not finished${within}`, ACTIVE_STATUSES);
+      } catch (err) {
+        // It finished or vanished in the meantime: nothing to time out.
+        if (!(err instanceof FailedPreconditionError || err instanceof NotFoundError)) throw err;
+      }
+    }
+  }
+}
+

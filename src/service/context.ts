@@ -1,0 +1,30 @@
+import type { Hub } from "../hub/hub.js";
+import type { Poller } from "../poller/poller.js";
+import type { Store } from "../store/open-store.js";
+
+/** Facts about the running daemon, for GetDaemonStatus. */
+export interface DaemonFacts {
+  pid: number;
+  version: string;
+  startTime: number;
+  intervalMs: number;
+  listen: string[];
+}
+
+/** Everything the service handlers use. */
+export interface ServiceContext {
+  store: Store;
+  hub: Hub;
+  poller: Poller;
+  /** Heartbeat interval of watch streams, in ms. */
+  heartbeatMs: number;
+  /** Longest timeout a request may carry, in ms. */
+  maxTimeoutMs: number;
+  facts(): DaemonFacts;
+  /** Open watch streams. */
+  watchers: { count: number };
+  /** Asks the daemon to stop (after the current response is sent). */
+  requestStop(): void;
+  /** Stops the agent working on a message, if any; true when one was running or queued. */
+  cancelWork(messageId: string, reason: string): boolean;
+}

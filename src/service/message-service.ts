@@ -1,0 +1,59 @@
+import { randomUUID } from "node:crypto";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
+import type { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
+import { appendContent, getMessage, insertMessage, setStatus } from "../store/messages.js";
+import { getThread, insertThread, threadMessages } from "../store/threads.js";
+import type { ServiceContext } from "./context.js";
+import { messageToProto, metadataFromProto, statusFromProto, threadToProto } from "./convert.js";
+import { optionalId, requireId } from "./validate.js";
+
+/** The MessageService handlers (writers): validate → store → wake the poller → convert. */
+export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageService> {
+  const { store } = ctx;
+  const written = <T>(result: T): T => (ctx.poller.wake(), result);
+  return {
+    async createThread(req) {
+      const threadId = optionalId(req.threadId, "thread_id") || randomUUID();
+      const modules = req.modules.map((m) => requireId(m, "modules[]"));
+      const input = { threadId, title: req.title, modules, metadata: metadataFromProto(req.metadata) };
+      await store.write((trx) => insertThread(trx, input));
+      return { thread: threadToProto(getThread(store.reader, threadId)) };
+    },
+
+    async getThread(req) {
+      const threadId = requireId(req.threadId, "thread_id");
+      return store.reader.snapshot((reader) => ({
+        thread: threadToProto(getThread(reader, threadId)),
+        messages: threadMessages(reader, threadId, req.includeContent).map(messageToProto),
+      }));
+    },
+
+    async createMessage(req) {
+      const input = {
+        threadId: requireId(req.threadId, "thread_id"),
+        messageId: optionalId(req.messageId, "message_id") || randomUUID(),
+        module: optionalId(req.module, "module"),
+        type: optionalId(req.type, "type"),
+        content: req.content,
+        status: req.status === MessageStatus.UNSPECIFIED ? "pending" : statusFromProto(req.status),
+        metadata: metadataFromProto(req.metadata),
+      } as const;
+      written(await store.write((trx) => insertMessage(trx, input)));
+      return { message: messageToProto(getMessage(store.reader, input.messageId)) };
+    },
+
+    async appendContent(req) {
+      const messageId = requireId(req.messageId, "message_id");
+      const length = written(await store.write((trx) => appendContent(trx, messageId, req.content)));
+      return { contentLength: BigInt(length) };
+    },
+
+    async setStatus(req) {
+      const messageId = requireId(req.messageId, "message_id");
+      const status = statusFromProto(req.status);
+      written(await store.write((trx) => setStatus(trx, messageId, status, req.error)));
+      return { message: messageToProto(getMessage(store.reader, messageId)) };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
+import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
+import { getMessage, listMessages, setStatus } from "../store/messages.js";
+import { messageEventsAfter } from "../store/events.js";
+import { NotFoundError } from "../store/errors.js";
+import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
+import type { ServiceContext } from "./context.js";
+import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
+import { checkLabels, decodePageToken, encodePageToken, optionalDurationMs, optionalId, pageSize, requireId } from "./validate.js";
+import { waitForFinish } from "./wait.js";
+import { watchOne } from "./watch.js";
+
+/** The PollingService handlers: validate → store/poller → convert. */
+export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingService> {
+  const { store } = ctx;
+  const written = <T>(result: T): T => (ctx.poller.wake(), result);
+  return {
+    async addMessage(req) {
+      const messageId = requireId(req.messageId, "message_id");
+      const input = {
+        messageId,
+        threadId: optionalId(req.threadId, "thread_id"),
+        timeoutMs: optionalDurationMs(req.timeout, "timeout", ctx.maxTimeoutMs),
+        labels: checkLabels(req.labels),
+      };
+      const created = written(await store.write((trx) => upsertMonitor(trx, input)));
+      return { message: messageToProto(getMessage(store.reader, messageId)), created };
+    },
+
+    async removeMessage(req) {
+      const messageId = requireId(req.messageId, "message_id");
+      const removed = written(await store.write((trx) => deleteMonitors(trx, [messageId], "removed")));
+      const message = getMessage(store.reader, messageId);
+      if (!removed) throw new NotFoundError(`message "${messageId}" is not monitored`);
+      return { message: messageToProto(message) };
+    },
+
+    async showMessage(req) {
+      const messageId = requireId(req.messageId, "message_id");
+      const contentFrom = req.includeContent ? Number(req.contentOffset) : undefined;
+      return store.reader.snapshot((reader) => ({
+        message: messageToProto(getMessage(reader, messageId, { contentFrom })),
+        history: messageEventsAfter(reader, messageId, 0).map(eventToProto),
+      }));
+    },
+
+    async listMessages(req) {
+      const page = listMessages(store.reader, {
+        status: req.status ? statusFromProto(req.status) : undefined,
+        threadId: optionalId(req.threadId, "thread_id"),
+        module: optionalId(req.module, "module"),
+        all: req.all,
+        afterRowId: decodePageToken(req.pageToken),
+        limit: pageSize(req.pageSize, 100, 1000),
+      });
+      return {
+        messages: page.messages.map(messageToProto),
+        nextPageToken: page.lastRowId === undefined ? "" : encodePageToken(page.lastRowId),
+      };
+    },
+
+    async *watchMessage(req, call) {
+      const messageId = requireId(req.messageId, "message_id");
+      const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
+      for await (const event of watchOne(ctx, messageId, afterSeq, call.signal)) yield { event };
+    },
+
+    async waitMessage(req, call) {
+      const messageId = requireId(req.messageId, "message_id");
+      const timeoutMs = optionalDurationMs(req.timeout, "timeout", ctx.maxTimeoutMs);
+      const message = await waitForFinish(ctx, messageId, timeoutMs, call.signal);
+      return { message: messageToProto(message), finished: isTerminal(message.status) };
+    },
+
+    async cancelMessage(req) {
+      const messageId = requireId(req.messageId, "message_id");
+      const reason = req.reason || "cancelled";
+      written(await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES)));
+      ctx.cancelWork(messageId, reason);
+      return { message: messageToProto(getMessage(store.reader, messageId)) };
+    },
+
+    async getDaemonStatus() {
+      const facts = ctx.facts();
+      const stats = ctx.poller.stats;
+      return {
+        pid: facts.pid,
+        version: facts.version,
+        startTime: timestampFromMs(facts.startTime),
+        interval: durationFromMillis(facts.intervalMs),
+        store: store.description,
+        monitored: BigInt(ctx.poller.monitored),
+        watchers: ctx.watchers.count,
+        headSeq: BigInt(ctx.hub.headSeq),
+        listen: facts.listen,
+        storeBytes: BigInt(store.sizeBytes()),
+        ticks: {
+          ticks: BigInt(stats.ticks),
+          skippedTicks: BigInt(stats.skipped),
+          events: BigInt(stats.events),
+          lastTickTime: stats.lastTickAt ? timestampFromMs(stats.lastTickAt) : undefined,
+          lastTickDuration: durationFromMillis(stats.lastTickMs),
+          eventsPerSecond: stats.eventsPerSecond(),
+        },
+      };
+    },
+
+    async stopDaemon() {
+      ctx.requestStop();
+      return {};
+    },
+  };
+}
+

@@ -1,0 +1,110 @@
+import { SubscriptionEndedError, type Subscription } from "../hub/subscription.js";
+import { OutOfRangeError } from "../store/errors.js";
+import { messageEventsAfter, headSeq, oldestSeq } from "../store/events.js";
+import { getMessage } from "../store/messages.js";
+import { isTerminalEvent, type EventRecord } from "../store/records.js";
+import { isTerminal } from "../store/status.js";
+import type { Event } from "../../gen/claude_comms/v1/message_pb.js";
+import type { ServiceContext } from "./context.js";
+import { eventToProto, heartbeatEvent, snapshotEvent } from "./convert.js";
+
+/** Where a watch starts: what to send first, the seq it reflects, and whether it is over. */
+interface WatchStart {
+  initial: Event[];
+  lastSeq: number;
+  finished: boolean;
+}
+
+/**
+ * Reads the start of a watch in one consistent snapshot: a SNAPSHOT of the message as of
+ * the log head, or (with `afterSeq`) every later event of the message. The caller has
+ * subscribed to the hub before, so nothing committed after this read can be missed.
+ */
+function readStart(ctx: ServiceContext, messageId: string, afterSeq: number | undefined): WatchStart {
+  const reader = ctx.store.reader;
+  return reader.snapshot(() => {
+    const message = getMessage(reader, messageId);
+    const head = headSeq(reader);
+    if (afterSeq === undefined) {
+      return { initial: [snapshotEvent(message, head)], lastSeq: head, finished: isTerminal(message.status) };
+    }
+    const oldest = oldestSeq(reader) ?? head + 1;
+    if (afterSeq + 1 < oldest && compacted(ctx)) {
+      throw new OutOfRangeError(
+        `after_seq ${afterSeq} is older than the retained history (oldest seq ${oldest}); start again without after_seq`,
+        oldest,
+      );
+    }
+    const events = messageEventsAfter(reader, messageId, afterSeq);
+    const terminalAt = events.findIndex(isTerminalEvent);
+    const sent = terminalAt >= 0 ? events.slice(0, terminalAt + 1) : events;
+    return {
+      initial: sent.map(eventToProto),
+      lastSeq: Math.max(afterSeq, head),
+      finished: terminalAt >= 0 || isTerminal(message.status),
+    };
+  });
+}
+
+function compacted(ctx: ServiceContext): boolean {
+  return ctx.store.reader.get("SELECT 1 FROM store_meta WHERE key = 'compacted_through'") !== undefined;
+}
+
+/**
+ * The WatchMessage stream: the start, then live events of the message in seq order, none
+ * twice, heartbeats while idle, ending after the terminal event. Stops its work when the
+ * client leaves (the signal aborts).
+ */
+export async function* watchOne(
+  ctx: ServiceContext,
+  messageId: string,
+  afterSeq: number | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<Event> {
+  const sub = ctx.hub.subscribe({ messageId });
+  ctx.watchers.count++;
+  try {
+    const start = readStart(ctx, messageId, afterSeq);
+    yield* start.initial;
+    if (start.finished) return;
+    yield* follow(ctx, sub, start.lastSeq, signal, isTerminalEvent);
+  } finally {
+    ctx.watchers.count--;
+    sub.close();
+  }
+}
+
+/**
+ * Yields the subscription's events newer than `lastSeq` until `isLast` says an event ends
+ * the stream, with a heartbeat after each idle heartbeat interval.
+ */
+export async function* follow(
+  ctx: ServiceContext,
+  sub: Subscription,
+  lastSeq: number,
+  signal: AbortSignal,
+  isLast: (event: EventRecord) => boolean,
+): AsyncGenerator<Event> {
+  for (;;) {
+    let batch: EventRecord[];
+    try {
+      batch = await sub.take(ctx.heartbeatMs, signal);
+    } catch (err) {
+      // Name the last seq this stream sent, the exact point to resume from.
+      if (err instanceof SubscriptionEndedError) throw new SubscriptionEndedError(err.reason, lastSeq);
+      throw err;
+    }
+    if (!batch.length) {
+      // Everything published up to the hub's head has reached this subscription.
+      lastSeq = Math.max(lastSeq, ctx.hub.headSeq);
+      yield heartbeatEvent(lastSeq);
+      continue;
+    }
+    for (const event of batch) {
+      if (event.seq <= lastSeq) continue;
+      lastSeq = event.seq;
+      yield eventToProto(event);
+      if (isLast(event)) return;
+    }
+  }
+}
