@@ -1,0 +1,126 @@
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FailedPreconditionError, NotFoundError, StoreBusyError } from "../src/store/errors.js";
+import { messageEventsAfter } from "../src/store/events.js";
+import { appendContent, getMessage, insertMessage, setStatus } from "../src/store/messages.js";
+import { upsertMonitor } from "../src/store/monitors.js";
+import { openStore, type Store } from "../src/store/open-store.js";
+import { sampleProgress } from "../src/store/progress.js";
+import { makeTempHome } from "./helpers/temp-home.js";
+
+const base = { module: "m", type: "t", content: "", metadata: null } as const;
+
+describe("store", () => {
+  let temp: ReturnType<typeof makeTempHome>;
+  let store: Store;
+  let file: string;
+
+  beforeEach(async () => {
+    temp = makeTempHome();
+    file = path.join(temp.home, "comms.db");
+    store = await openStore({ path: file, busyTimeoutMs: 200 });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    temp.cleanup();
+  });
+
+  it("sets WAL and the configured synchronous level on every connection", async () => {
+    const rows = await store.knex.raw("PRAGMA synchronous");
+    expect(rows[0].synchronous).toBe(1); // NORMAL
+    expect((await store.knex.raw("PRAGMA journal_mode"))[0].journal_mode).toBe("wal");
+    await store.close();
+    store = await openStore({ path: file, synchronous: "FULL" });
+    expect((await store.knex.raw("PRAGMA synchronous"))[0].synchronous).toBe(2);
+  });
+
+  it("migrates once and reopens an existing file unchanged", async () => {
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "pending" }));
+    await store.close();
+    store = await openStore({ path: file });
+    expect(getMessage(store.reader, "a").status).toBe("pending");
+    const migrations = await store.knex("knex_migrations").select("name");
+    expect(migrations.map((m: { name: string }) => m.name)).toEqual(["0001_initial"]);
+  });
+
+  it("logs creation and every status change through triggers, for any writer", async () => {
+    const external = new Database(file);
+    external.prepare("INSERT INTO messages (message_id, thread_id, status) VALUES ('x', 't', 'pending')").run();
+    external.prepare("UPDATE messages SET status = 'processing' WHERE message_id = 'x'").run();
+    external.prepare("UPDATE messages SET content = 'abc' WHERE message_id = 'x'").run();
+    external.prepare("UPDATE messages SET status = 'failed' WHERE message_id = 'x'").run();
+    external.close();
+    const events = messageEventsAfter(store.reader, "x", 0);
+    expect(events.map((e) => [e.kind, e.fromStatus, e.toStatus, e.contentLength])).toEqual([
+      ["created", null, "pending", 0],
+      ["status_changed", "pending", "processing", 0],
+      ["status_changed", "processing", "failed", 3],
+    ]);
+    const message = getMessage(store.reader, "x");
+    expect(message.completedAt).not.toBeNull();
+    expect(message.updatedAt).toBeGreaterThanOrEqual(message.createdAt);
+  });
+
+  it("refuses leaving a terminal status and unknown statuses, from any writer", async () => {
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "done", threadId: "t", status: "complete" }));
+    await expect(store.write((trx) => setStatus(trx, "done", "processing", ""))).rejects.toBeInstanceOf(FailedPreconditionError);
+    const external = new Database(file);
+    expect(() => external.prepare("UPDATE messages SET status = 'pending' WHERE message_id = 'done'").run()).toThrow(/terminal status/);
+    expect(() => external.prepare("INSERT INTO messages (message_id, thread_id, status) VALUES ('y', 't', 'DONE')").run()).toThrow(/invalid status/);
+    external.close();
+    expect(messageEventsAfter(store.reader, "done", 0)).toHaveLength(1);
+  });
+
+  it("appends content and rejects unknown ids", async () => {
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "processing" }));
+    expect(await store.write((trx) => appendContent(trx, "a", "héllo"))).toBe(6);
+    expect(getMessage(store.reader, "a", { contentFrom: 0 }).content).toBe("héllo");
+    expect(getMessage(store.reader, "a", { contentFrom: 3 }).content).toBe("llo");
+    await expect(store.write((trx) => appendContent(trx, "zz", "x"))).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("samples progress once per monitored message and clears the markers", async () => {
+    await store.write(async (trx) => {
+      await insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "processing" });
+      await upsertMonitor(trx, { messageId: "a", timeoutMs: null, labels: {} });
+    });
+    await store.write((trx) => appendContent(trx, "a", "one"));
+    await store.write((trx) => appendContent(trx, "a", "two"));
+    const written = await store.write((trx) => sampleProgress(trx, () => 0));
+    expect(written).toBe(1);
+    expect(await store.write((trx) => sampleProgress(trx, () => 0))).toBe(0);
+    const progress = messageEventsAfter(store.reader, "a", 0).filter((e) => e.kind === "progress");
+    expect(progress.map((e) => e.contentLength)).toEqual([6]);
+  });
+
+  it("fails a write with StoreBusyError when another connection holds the lock past the busy timeout", async () => {
+    const holder = new Database(file);
+    holder.exec("BEGIN IMMEDIATE");
+    const started = performance.now();
+    await expect(
+      store.write((trx) => insertMessage(trx, { ...base, messageId: "b", threadId: "t", status: "pending" })),
+    ).rejects.toBeInstanceOf(StoreBusyError);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    holder.exec("COMMIT");
+    holder.close();
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "b", threadId: "t", status: "pending" }));
+  });
+
+  it("never fails a read-then-write transaction with BUSY_SNAPSHOT when another process commits in between", async () => {
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "c", threadId: "t", status: "processing" }));
+    const other = new Database(file);
+    other.pragma("busy_timeout = 2000");
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      store.write(async (trx) => {
+        await appendContent(trx, "c", "a");
+        if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+      }),
+    );
+    for (let i = 0; i < 50; i++) other.prepare("UPDATE messages SET metadata = ? WHERE message_id = 'c'").run(String(i));
+    await Promise.all(writes);
+    other.close();
+    expect(getMessage(store.reader, "c").contentLength).toBe(50);
+  });
+});
