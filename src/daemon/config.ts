@@ -10,6 +10,8 @@ export interface DaemonConfig {
   intervalMs: number;
   /** How long finished messages stay monitored, ms (default 1 h). */
   retentionMs: number;
+  /** How long events stay in the log, ms (default 7 days). */
+  historyRetentionMs: number;
   /** Watch heartbeat interval, ms (default 15 s). */
   heartbeatMs: number;
   /** Extra TCP listener, HOST:PORT (loopback only). */
@@ -39,6 +41,7 @@ export const SETTINGS = {
   home: { env: "CLAUDE_COMMS_HOME", default: "~/.claude-comms", help: "state directory (socket, database, log)" },
   interval: { env: "CLAUDE_COMMS_INTERVAL", default: "1", help: "poller interval in seconds (fractions allowed)" },
   retention: { env: "CLAUDE_COMMS_RETENTION", default: "1h", help: "how long finished messages stay monitored" },
+  "history-retention": { env: "CLAUDE_COMMS_HISTORY_RETENTION", default: "7d", help: "how long events stay in the log" },
   heartbeat: { env: "CLAUDE_COMMS_HEARTBEAT", default: "15s", help: "heartbeat interval of idle watch streams" },
   listen: { env: "CLAUDE_COMMS_LISTEN", default: "", help: "also listen on TCP HOST:PORT (loopback only)" },
   "log-file": { env: "CLAUDE_COMMS_LOG_FILE", default: "$HOME/daemon.log", help: "JSON-lines log file, - for stderr" },
@@ -67,6 +70,7 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     paths,
     intervalMs: duration(get("interval"), "interval", 1000, 1),
     retentionMs: duration(get("retention"), "retention", 3_600_000, 0),
+    historyRetentionMs: duration(get("history-retention"), "history-retention", 7 * 86_400_000, 1),
     heartbeatMs: duration(get("heartbeat"), "heartbeat", 15_000, 10),
     listen: parseListen(get("listen")),
     logFile: get("log-file") ?? paths.log,

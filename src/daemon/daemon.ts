@@ -69,6 +69,7 @@ export class Daemon {
       const poller = new Poller(store, hub, {
         intervalMs: config.intervalMs,
         retentionMs: config.retentionMs,
+        historyRetentionMs: config.historyRetentionMs,
         onError: (err) => log.warn("poller tick failed; retrying next tick", { err }),
         onEvent: (event) => dispatchHooks(hooks, event, log),
       });

@@ -6,6 +6,7 @@ import type { Knex } from "knex";
 import { allMonitors, deleteMonitors, monitorDeadline, type MonitorDeadline } from "../store/monitors.js";
 import type { Store } from "../store/open-store.js";
 import { sampleProgress } from "../store/progress.js";
+import { compactBatch } from "../store/compaction.js";
 import type { EventRecord } from "../store/records.js";
 import { ACTIVE_STATUSES, isTerminal, type StatusName } from "../store/status.js";
 import { formatDurationMs } from "../shared/duration.js";
@@ -18,6 +19,8 @@ export interface PollerOptions {
   intervalMs: number;
   /** How long a finished message stays monitored before it is unregistered, in ms. */
   retentionMs: number;
+  /** How long events stay in the log before compaction, in ms (default 7 days). */
+  historyRetentionMs?: number;
   /** Called with every error a tick meets (the poller carries on). */
   onError?: (err: unknown) => void;
   /** Called with every event published, after the hub. */
@@ -36,6 +39,8 @@ interface Watched {
 }
 
 const TAIL_BATCH = 1000;
+const COMPACT_BATCH = 500;
+const COMPACT_BATCHES_PER_TICK = 20;
 
 /**
  * The one loop of the daemon: tails the event log by seq and publishes to the hub, samples
@@ -54,6 +59,7 @@ export class Poller {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private closed = false;
+  private nextCompaction = 0;
 
   constructor(
     private readonly store: Store,
@@ -117,14 +123,15 @@ export class Poller {
     const started = performance.now();
     const reader = this.store.reader;
     const dataVersion = reader.dataVersion();
-    if (dataVersion === this.lastDataVersion && !this.woken && this.due.peek() > started) {
+    const nothingDue = this.due.peek() > started && this.nextCompaction > started;
+    if (dataVersion === this.lastDataVersion && !this.woken && nothingDue) {
       this.stats.skip();
       return;
     }
     this.woken = false;
     this.lastDataVersion = dataVersion;
     let events = this.drain();
-    const wrote = (await this.sample()) + (await this.enforceDue(started));
+    const wrote = (await this.sample()) + (await this.enforceDue(started)) + (await this.compact(started));
     if (wrote) {
       this.lastDataVersion = reader.dataVersion();
       events += this.drain();
@@ -186,6 +193,26 @@ export class Poller {
     state.finishedAt = at;
     state.deadline = null;
     this.due.push(at + this.options.retentionMs, id);
+  }
+
+  /**
+   * Deletes events older than the history retention, in small transactions so writers are
+   * never held up for long, and never beyond what has been published. Runs every
+   * quarter retention (at most every minute); a backlog continues on the next run.
+   */
+  private async compact(now: number): Promise<number> {
+    if (now < this.nextCompaction) return 0;
+    const retentionMs = this.options.historyRetentionMs ?? 7 * 86_400_000;
+    this.nextCompaction = now + Math.min(60_000, Math.max(this.options.intervalMs, retentionMs / 4));
+    const before = (Date.now() - retentionMs) / 1000;
+    let deleted = 0;
+    for (let i = 0; i < COMPACT_BATCHES_PER_TICK; i++) {
+      const n = await this.store.write((trx) => compactBatch(trx, before, this.cursor, COMPACT_BATCH));
+      deleted += n;
+      if (n < COMPACT_BATCH) return deleted;
+    }
+    this.nextCompaction = now; // more to do: continue next tick
+    return deleted;
   }
 
   private async sample(): Promise<number> {

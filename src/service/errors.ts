@@ -22,7 +22,6 @@ const CODES: Array<[new (...args: never[]) => Error, Code]> = [
   [StoreFullError, Code.ResourceExhausted],
   [StoreReadOnlyError, Code.FailedPrecondition],
   [ResourceLimitError, Code.ResourceExhausted],
-  [OutOfRangeError, Code.OutOfRange],
 ];
 
 /**
@@ -35,6 +34,9 @@ export function toConnectError(err: unknown): ConnectError {
   if (err instanceof SubscriptionEndedError) {
     const code = err.reason === "overflow" ? Code.ResourceExhausted : Code.Unavailable;
     return new ConnectError(err.message, code, { "x-last-seq": String(err.lastSeq) });
+  }
+  if (err instanceof OutOfRangeError) {
+    return new ConnectError(err.message, Code.OutOfRange, { "x-oldest-seq": String(err.oldestSeq) });
   }
   const domain = domainErrorFromDriver(err) ?? err;
   for (const [type, code] of CODES) {

@@ -4,13 +4,16 @@ import type { PollingService } from "../../gen/claude_comms/v1/polling_service_p
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
 import { getMessage, listMessages, setStatus } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
-import { NotFoundError } from "../store/errors.js";
+import { InvalidInputError, NotFoundError } from "../store/errors.js";
 import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
 import { checkLabels, decodePageToken, encodePageToken, optionalDurationMs, optionalId, pageSize, requireId } from "./validate.js";
 import { waitForFinish } from "./wait.js";
 import { watchOne } from "./watch.js";
+import { watchMany } from "./watch-many.js";
+
+const MAX_WATCH_IDS = 10_000;
 
 /** The PollingService handlers: validate → store/poller → convert. */
 export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingService> {
@@ -65,6 +68,21 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       const messageId = requireId(req.messageId, "message_id");
       const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
       for await (const event of watchOne(ctx, messageId, afterSeq, call.signal)) yield { event };
+    },
+
+    async *watchMessages(req, call) {
+      if (req.messageIds.length > MAX_WATCH_IDS) {
+        throw new InvalidInputError(`at most ${MAX_WATCH_IDS} message_ids per watch; filter by thread or labels instead`);
+      }
+      const filter = {
+        messageIds: new Set(req.messageIds.map((id) => requireId(id, "message_ids[]"))),
+        threadId: optionalId(req.threadId, "thread_id"),
+        statuses: new Set(req.statuses.map((s) => statusFromProto(s, "statuses[]"))),
+        module: optionalId(req.module, "module"),
+        labels: checkLabels(req.labels),
+      };
+      const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
+      for await (const event of watchMany(ctx, filter, afterSeq, call.signal)) yield { event };
     },
 
     async waitMessage(req, call) {

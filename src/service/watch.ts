@@ -1,6 +1,6 @@
 import { SubscriptionEndedError, type Subscription } from "../hub/subscription.js";
-import { OutOfRangeError } from "../store/errors.js";
-import { messageEventsAfter, headSeq, oldestSeq } from "../store/events.js";
+import { checkResumable } from "../store/compaction.js";
+import { headSeq, messageEventsAfter } from "../store/events.js";
 import { getMessage } from "../store/messages.js";
 import { isTerminalEvent, type EventRecord } from "../store/records.js";
 import { isTerminal } from "../store/status.js";
@@ -28,13 +28,7 @@ function readStart(ctx: ServiceContext, messageId: string, afterSeq: number | un
     if (afterSeq === undefined) {
       return { initial: [snapshotEvent(message, head)], lastSeq: head, finished: isTerminal(message.status) };
     }
-    const oldest = oldestSeq(reader) ?? head + 1;
-    if (afterSeq + 1 < oldest && compacted(ctx)) {
-      throw new OutOfRangeError(
-        `after_seq ${afterSeq} is older than the retained history (oldest seq ${oldest}); start again without after_seq`,
-        oldest,
-      );
-    }
+    checkResumable(reader, afterSeq);
     const events = messageEventsAfter(reader, messageId, afterSeq);
     const terminalAt = events.findIndex(isTerminalEvent);
     const sent = terminalAt >= 0 ? events.slice(0, terminalAt + 1) : events;
@@ -44,10 +38,6 @@ function readStart(ctx: ServiceContext, messageId: string, afterSeq: number | un
       finished: terminalAt >= 0 || isTerminal(message.status),
     };
   });
-}
-
-function compacted(ctx: ServiceContext): boolean {
-  return ctx.store.reader.get("SELECT 1 FROM store_meta WHERE key = 'compacted_through'") !== undefined;
 }
 
 /**
@@ -67,11 +57,19 @@ export async function* watchOne(
     const start = readStart(ctx, messageId, afterSeq);
     yield* start.initial;
     if (start.finished) return;
-    yield* follow(ctx, sub, start.lastSeq, signal, isTerminalEvent);
+    yield* follow(ctx, sub, start.lastSeq, signal, { isLast: isTerminalEvent });
   } finally {
     ctx.watchers.count--;
     sub.close();
   }
+}
+
+/** What a follower sends and when it stops. */
+export interface FollowOptions {
+  /** Events not matching are skipped (default: all match). */
+  matches?: (event: EventRecord) => boolean;
+  /** An event after which the stream ends (default: never). */
+  isLast?: (event: EventRecord) => boolean;
 }
 
 /**
@@ -83,7 +81,7 @@ export async function* follow(
   sub: Subscription,
   lastSeq: number,
   signal: AbortSignal,
-  isLast: (event: EventRecord) => boolean,
+  options: FollowOptions,
 ): AsyncGenerator<Event> {
   for (;;) {
     let batch: EventRecord[];
@@ -103,8 +101,9 @@ export async function* follow(
     for (const event of batch) {
       if (event.seq <= lastSeq) continue;
       lastSeq = event.seq;
+      if (options.matches && !options.matches(event)) continue;
       yield eventToProto(event);
-      if (isLast(event)) return;
+      if (options.isLast?.(event)) return;
     }
   }
 }

@@ -22,11 +22,6 @@ export function messageEventsAfter(reader: Reader, messageId: string, afterSeq: 
     .map(eventFromRow);
 }
 
-/** The oldest seq still stored, or undefined when the log is empty. */
-export function oldestSeq(reader: Reader): number | undefined {
-  return reader.get<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM message_events")?.seq ?? undefined;
-}
-
 /**
  * Appends a daemon-written event (progress, registered, unregistered) for a message, taking
  * its thread, status and content length from the message row in the same transaction.

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claude_comms/v1/polling_service.proto.
  */
 export const file_claude_comms_v1_polling_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVjbGF1ZGVfY29tbXMvdjEvcG9sbGluZ19zZXJ2aWNlLnByb3RvEg9jbGF1ZGVfY29tbXMudjEi1QEKEUFkZE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SPgoGbGFiZWxzGAQgAygLMi4uY2xhdWRlX2NvbW1zLnYxLkFkZE1lc3NhZ2VSZXF1ZXN0LkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUAoSQWRkTWVzc2FnZVJlc3BvbnNlEikKB21lc3NhZ2UYASABKAsyGC5jbGF1ZGVfY29tbXMudjEuTWVzc2FnZRIPCgdjcmVhdGVkGAIgASgIIioKFFJlbW92ZU1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkiQgoVUmVtb3ZlTWVzc2FnZVJlc3BvbnNlEikKB21lc3NhZ2UYASABKAsyGC5jbGF1ZGVfY29tbXMudjEuTWVzc2FnZSJZChJTaG93TWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIXCg9pbmNsdWRlX2NvbnRlbnQYAiABKAgSFgoOY29udGVudF9vZmZzZXQYAyABKAQiaQoTU2hvd01lc3NhZ2VSZXNwb25zZRIpCgdtZXNzYWdlGAEgASgLMhguY2xhdWRlX2NvbW1zLnYxLk1lc3NhZ2USJwoHaGlzdG9yeRgCIAMoCzIWLmNsYXVkZV9jb21tcy52MS5FdmVudCKcAQoTTGlzdE1lc3NhZ2VzUmVxdWVzdBIuCgZzdGF0dXMYASABKA4yHi5jbGF1ZGVfY29tbXMudjEuTWVzc2FnZVN0YXR1cxIRCgl0aHJlYWRfaWQYAiABKAkSCwoDYWxsGAMgASgIEg4KBm1vZHVsZRgEIAEoCRIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJbChRMaXN0TWVzc2FnZXNSZXNwb25zZRIqCghtZXNzYWdlcxgBIAMoCzIYLmNsYXVkZV9jb21tcy52MS5NZXNzYWdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJPChNXYXRjaE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSFgoJYWZ0ZXJfc2VxGAIgASgESACIAQFCDAoKX2FmdGVyX3NlcSI9ChRXYXRjaE1lc3NhZ2VSZXNwb25zZRIlCgVldmVudBgBIAEoCzIWLmNsYXVkZV9jb21tcy52MS5FdmVudCJUChJXYWl0TWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIqCgd0aW1lb3V0GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlIKE1dhaXRNZXNzYWdlUmVzcG9uc2USKQoHbWVzc2FnZRgBIAEoCzIYLmNsYXVkZV9jb21tcy52MS5NZXNzYWdlEhAKCGZpbmlzaGVkGAIgASgIIjoKFENhbmNlbE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIkIKFUNhbmNlbE1lc3NhZ2VSZXNwb25zZRIpCgdtZXNzYWdlGAEgASgLMhguY2xhdWRlX2NvbW1zLnYxLk1lc3NhZ2UiGAoWR2V0RGFlbW9uU3RhdHVzUmVxdWVzdCLMAQoOVGlja1N0YXRpc3RpY3MSDQoFdGlja3MYASABKAQSFQoNc2tpcHBlZF90aWNrcxgCIAEoBBIOCgZldmVudHMYAyABKAQSMgoObGFzdF90aWNrX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEmxhc3RfdGlja19kdXJhdGlvbhgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIZChFldmVudHNfcGVyX3NlY29uZBgGIAEoASKvAgoXR2V0RGFlbW9uU3RhdHVzUmVzcG9uc2USCwoDcGlkGAEgASgFEg8KB3ZlcnNpb24YAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDQoFc3RvcmUYBSABKAkSEQoJbW9uaXRvcmVkGAYgASgEEhAKCHdhdGNoZXJzGAcgASgNEhAKCGhlYWRfc2VxGAggASgEEi4KBXRpY2tzGAkgASgLMh8uY2xhdWRlX2NvbW1zLnYxLlRpY2tTdGF0aXN0aWNzEg4KBmxpc3RlbhgKIAMoCRITCgtzdG9yZV9ieXRlcxgLIAEoBCITChFTdG9wRGFlbW9uUmVxdWVzdCIUChJTdG9wRGFlbW9uUmVzcG9uc2Uy1AYKDlBvbGxpbmdTZXJ2aWNlElUKCkFkZE1lc3NhZ2USIi5jbGF1ZGVfY29tbXMudjEuQWRkTWVzc2FnZVJlcXVlc3QaIy5jbGF1ZGVfY29tbXMudjEuQWRkTWVzc2FnZVJlc3BvbnNlEl4KDVJlbW92ZU1lc3NhZ2USJS5jbGF1ZGVfY29tbXMudjEuUmVtb3ZlTWVzc2FnZVJlcXVlc3QaJi5jbGF1ZGVfY29tbXMudjEuUmVtb3ZlTWVzc2FnZVJlc3BvbnNlElgKC1Nob3dNZXNzYWdlEiMuY2xhdWRlX2NvbW1zLnYxLlNob3dNZXNzYWdlUmVxdWVzdBokLmNsYXVkZV9jb21tcy52MS5TaG93TWVzc2FnZVJlc3BvbnNlElsKDExpc3RNZXNzYWdlcxIkLmNsYXVkZV9jb21tcy52MS5MaXN0TWVzc2FnZXNSZXF1ZXN0GiUuY2xhdWRlX2NvbW1zLnYxLkxpc3RNZXNzYWdlc1Jlc3BvbnNlEl0KDFdhdGNoTWVzc2FnZRIkLmNsYXVkZV9jb21tcy52MS5XYXRjaE1lc3NhZ2VSZXF1ZXN0GiUuY2xhdWRlX2NvbW1zLnYxLldhdGNoTWVzc2FnZVJlc3BvbnNlMAESWAoLV2FpdE1lc3NhZ2USIy5jbGF1ZGVfY29tbXMudjEuV2FpdE1lc3NhZ2VSZXF1ZXN0GiQuY2xhdWRlX2NvbW1zLnYxLldhaXRNZXNzYWdlUmVzcG9uc2USXgoNQ2FuY2VsTWVzc2FnZRIlLmNsYXVkZV9jb21tcy52MS5DYW5jZWxNZXNzYWdlUmVxdWVzdBomLmNsYXVkZV9jb21tcy52MS5DYW5jZWxNZXNzYWdlUmVzcG9uc2USZAoPR2V0RGFlbW9uU3RhdHVzEicuY2xhdWRlX2NvbW1zLnYxLkdldERhZW1vblN0YXR1c1JlcXVlc3QaKC5jbGF1ZGVfY29tbXMudjEuR2V0RGFlbW9uU3RhdHVzUmVzcG9uc2USVQoKU3RvcERhZW1vbhIiLmNsYXVkZV9jb21tcy52MS5TdG9wRGFlbW9uUmVxdWVzdBojLmNsYXVkZV9jb21tcy52MS5TdG9wRGFlbW9uUmVzcG9uc2ViBnByb3RvMw", [file_claude_comms_v1_message, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiVjbGF1ZGVfY29tbXMvdjEvcG9sbGluZ19zZXJ2aWNlLnByb3RvEg9jbGF1ZGVfY29tbXMudjEi1QEKEUFkZE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEioKB3RpbWVvdXQYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SPgoGbGFiZWxzGAQgAygLMi4uY2xhdWRlX2NvbW1zLnYxLkFkZE1lc3NhZ2VSZXF1ZXN0LkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUAoSQWRkTWVzc2FnZVJlc3BvbnNlEikKB21lc3NhZ2UYASABKAsyGC5jbGF1ZGVfY29tbXMudjEuTWVzc2FnZRIPCgdjcmVhdGVkGAIgASgIIioKFFJlbW92ZU1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkiQgoVUmVtb3ZlTWVzc2FnZVJlc3BvbnNlEikKB21lc3NhZ2UYASABKAsyGC5jbGF1ZGVfY29tbXMudjEuTWVzc2FnZSJZChJTaG93TWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIXCg9pbmNsdWRlX2NvbnRlbnQYAiABKAgSFgoOY29udGVudF9vZmZzZXQYAyABKAQiaQoTU2hvd01lc3NhZ2VSZXNwb25zZRIpCgdtZXNzYWdlGAEgASgLMhguY2xhdWRlX2NvbW1zLnYxLk1lc3NhZ2USJwoHaGlzdG9yeRgCIAMoCzIWLmNsYXVkZV9jb21tcy52MS5FdmVudCKcAQoTTGlzdE1lc3NhZ2VzUmVxdWVzdBIuCgZzdGF0dXMYASABKA4yHi5jbGF1ZGVfY29tbXMudjEuTWVzc2FnZVN0YXR1cxIRCgl0aHJlYWRfaWQYAiABKAkSCwoDYWxsGAMgASgIEg4KBm1vZHVsZRgEIAEoCRIRCglwYWdlX3NpemUYBSABKAUSEgoKcGFnZV90b2tlbhgGIAEoCSJbChRMaXN0TWVzc2FnZXNSZXNwb25zZRIqCghtZXNzYWdlcxgBIAMoCzIYLmNsYXVkZV9jb21tcy52MS5NZXNzYWdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJPChNXYXRjaE1lc3NhZ2VSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSFgoJYWZ0ZXJfc2VxGAIgASgESACIAQFCDAoKX2FmdGVyX3NlcSI9ChRXYXRjaE1lc3NhZ2VSZXNwb25zZRIlCgVldmVudBgBIAEoCzIWLmNsYXVkZV9jb21tcy52MS5FdmVudCKYAgoUV2F0Y2hNZXNzYWdlc1JlcXVlc3QSEwoLbWVzc2FnZV9pZHMYASADKAkSEQoJdGhyZWFkX2lkGAIgASgJEjAKCHN0YXR1c2VzGAMgAygOMh4uY2xhdWRlX2NvbW1zLnYxLk1lc3NhZ2VTdGF0dXMSDgoGbW9kdWxlGAQgASgJEkEKBmxhYmVscxgFIAMoCzIxLmNsYXVkZV9jb21tcy52MS5XYXRjaE1lc3NhZ2VzUmVxdWVzdC5MYWJlbHNFbnRyeRIWCglhZnRlcl9zZXEYBiABKARIAIgBARotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgwKCl9hZnRlcl9zZXEiPgoVV2F0Y2hNZXNzYWdlc1Jlc3BvbnNlEiUKBWV2ZW50GAEgASgLMhYuY2xhdWRlX2NvbW1zLnYxLkV2ZW50IlQKEldhaXRNZXNzYWdlUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJEioKB3RpbWVvdXQYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iUgoTV2FpdE1lc3NhZ2VSZXNwb25zZRIpCgdtZXNzYWdlGAEgASgLMhguY2xhdWRlX2NvbW1zLnYxLk1lc3NhZ2USEAoIZmluaXNoZWQYAiABKAgiOgoUQ2FuY2VsTWVzc2FnZVJlcXVlc3QSEgoKbWVzc2FnZV9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiQgoVQ2FuY2VsTWVzc2FnZVJlc3BvbnNlEikKB21lc3NhZ2UYASABKAsyGC5jbGF1ZGVfY29tbXMudjEuTWVzc2FnZSIYChZHZXREYWVtb25TdGF0dXNSZXF1ZXN0IswBCg5UaWNrU3RhdGlzdGljcxINCgV0aWNrcxgBIAEoBBIVCg1za2lwcGVkX3RpY2tzGAIgASgEEg4KBmV2ZW50cxgDIAEoBBIyCg5sYXN0X3RpY2tfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoSbGFzdF90aWNrX2R1cmF0aW9uGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEWV2ZW50c19wZXJfc2Vjb25kGAYgASgBIq8CChdHZXREYWVtb25TdGF0dXNSZXNwb25zZRILCgNwaWQYASABKAUSDwoHdmVyc2lvbhgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCghpbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhINCgVzdG9yZRgFIAEoCRIRCgltb25pdG9yZWQYBiABKAQSEAoId2F0Y2hlcnMYByABKA0SEAoIaGVhZF9zZXEYCCABKAQSLgoFdGlja3MYCSABKAsyHy5jbGF1ZGVfY29tbXMudjEuVGlja1N0YXRpc3RpY3MSDgoGbGlzdGVuGAogAygJEhMKC3N0b3JlX2J5dGVzGAsgASgEIhMKEVN0b3BEYWVtb25SZXF1ZXN0IhQKElN0b3BEYWVtb25SZXNwb25zZTK2BwoOUG9sbGluZ1NlcnZpY2USVQoKQWRkTWVzc2FnZRIiLmNsYXVkZV9jb21tcy52MS5BZGRNZXNzYWdlUmVxdWVzdBojLmNsYXVkZV9jb21tcy52MS5BZGRNZXNzYWdlUmVzcG9uc2USXgoNUmVtb3ZlTWVzc2FnZRIlLmNsYXVkZV9jb21tcy52MS5SZW1vdmVNZXNzYWdlUmVxdWVzdBomLmNsYXVkZV9jb21tcy52MS5SZW1vdmVNZXNzYWdlUmVzcG9uc2USWAoLU2hvd01lc3NhZ2USIy5jbGF1ZGVfY29tbXMudjEuU2hvd01lc3NhZ2VSZXF1ZXN0GiQuY2xhdWRlX2NvbW1zLnYxLlNob3dNZXNzYWdlUmVzcG9uc2USWwoMTGlzdE1lc3NhZ2VzEiQuY2xhdWRlX2NvbW1zLnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaJS5jbGF1ZGVfY29tbXMudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2USXQoMV2F0Y2hNZXNzYWdlEiQuY2xhdWRlX2NvbW1zLnYxLldhdGNoTWVzc2FnZVJlcXVlc3QaJS5jbGF1ZGVfY29tbXMudjEuV2F0Y2hNZXNzYWdlUmVzcG9uc2UwARJgCg1XYXRjaE1lc3NhZ2VzEiUuY2xhdWRlX2NvbW1zLnYxLldhdGNoTWVzc2FnZXNSZXF1ZXN0GiYuY2xhdWRlX2NvbW1zLnYxLldhdGNoTWVzc2FnZXNSZXNwb25zZTABElgKC1dhaXRNZXNzYWdlEiMuY2xhdWRlX2NvbW1zLnYxLldhaXRNZXNzYWdlUmVxdWVzdBokLmNsYXVkZV9jb21tcy52MS5XYWl0TWVzc2FnZVJlc3BvbnNlEl4KDUNhbmNlbE1lc3NhZ2USJS5jbGF1ZGVfY29tbXMudjEuQ2FuY2VsTWVzc2FnZVJlcXVlc3QaJi5jbGF1ZGVfY29tbXMudjEuQ2FuY2VsTWVzc2FnZVJlc3BvbnNlEmQKD0dldERhZW1vblN0YXR1cxInLmNsYXVkZV9jb21tcy52MS5HZXREYWVtb25TdGF0dXNSZXF1ZXN0GiguY2xhdWRlX2NvbW1zLnYxLkdldERhZW1vblN0YXR1c1Jlc3BvbnNlElUKClN0b3BEYWVtb24SIi5jbGF1ZGVfY29tbXMudjEuU3RvcERhZW1vblJlcXVlc3QaIy5jbGF1ZGVfY29tbXMudjEuU3RvcERhZW1vblJlc3BvbnNlYgZwcm90bzM", [file_claude_comms_v1_message, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * AddMessageRequest registers a message.
@@ -326,6 +326,85 @@ export const WatchMessageResponseSchema: GenMessage<WatchMessageResponse> = /*@_
   messageDesc(file_claude_comms_v1_polling_service, 9);
 
 /**
+ * WatchMessagesRequest selects the events of a multi-message watch. Filters combine with
+ * AND; an empty filter matches everything.
+ *
+ * @generated from message claude_comms.v1.WatchMessagesRequest
+ */
+export type WatchMessagesRequest = Message<"claude_comms.v1.WatchMessagesRequest"> & {
+  /**
+   * Only these messages; empty means any.
+   *
+   * @generated from field: repeated string message_ids = 1;
+   */
+  messageIds: string[];
+
+  /**
+   * Only messages of this thread; empty means any.
+   *
+   * @generated from field: string thread_id = 2;
+   */
+  threadId: string;
+
+  /**
+   * Only events whose `to_status` is one of these; empty means any.
+   *
+   * @generated from field: repeated claude_comms.v1.MessageStatus statuses = 3;
+   */
+  statuses: MessageStatus[];
+
+  /**
+   * Only messages written by this module; empty means any.
+   *
+   * @generated from field: string module = 4;
+   */
+  module: string;
+
+  /**
+   * Only messages whose monitor carries all these labels; empty means any.
+   *
+   * @generated from field: map<string, string> labels = 5;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * Resume after this seq: replay every later matching event first. Unset means start at
+   * the current head. A seq older than the retained history is OUT_OF_RANGE.
+   *
+   * @generated from field: optional uint64 after_seq = 6;
+   */
+  afterSeq?: bigint | undefined;
+};
+
+/**
+ * Describes the message claude_comms.v1.WatchMessagesRequest.
+ * Use `create(WatchMessagesRequestSchema)` to create a new message.
+ */
+export const WatchMessagesRequestSchema: GenMessage<WatchMessagesRequest> = /*@__PURE__*/
+  messageDesc(file_claude_comms_v1_polling_service, 10);
+
+/**
+ * WatchMessagesResponse carries one event.
+ *
+ * @generated from message claude_comms.v1.WatchMessagesResponse
+ */
+export type WatchMessagesResponse = Message<"claude_comms.v1.WatchMessagesResponse"> & {
+  /**
+   * The event (a logged event, or HEARTBEAT).
+   *
+   * @generated from field: claude_comms.v1.Event event = 1;
+   */
+  event?: Event | undefined;
+};
+
+/**
+ * Describes the message claude_comms.v1.WatchMessagesResponse.
+ * Use `create(WatchMessagesResponseSchema)` to create a new message.
+ */
+export const WatchMessagesResponseSchema: GenMessage<WatchMessagesResponse> = /*@__PURE__*/
+  messageDesc(file_claude_comms_v1_polling_service, 11);
+
+/**
  * WaitMessageRequest waits for a message to finish.
  *
  * @generated from message claude_comms.v1.WaitMessageRequest
@@ -352,7 +431,7 @@ export type WaitMessageRequest = Message<"claude_comms.v1.WaitMessageRequest"> &
  * Use `create(WaitMessageRequestSchema)` to create a new message.
  */
 export const WaitMessageRequestSchema: GenMessage<WaitMessageRequest> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 10);
+  messageDesc(file_claude_comms_v1_polling_service, 12);
 
 /**
  * WaitMessageResponse returns the message as it is when the wait ends.
@@ -380,7 +459,7 @@ export type WaitMessageResponse = Message<"claude_comms.v1.WaitMessageResponse">
  * Use `create(WaitMessageResponseSchema)` to create a new message.
  */
 export const WaitMessageResponseSchema: GenMessage<WaitMessageResponse> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 11);
+  messageDesc(file_claude_comms_v1_polling_service, 13);
 
 /**
  * CancelMessageRequest cancels a message's work.
@@ -408,7 +487,7 @@ export type CancelMessageRequest = Message<"claude_comms.v1.CancelMessageRequest
  * Use `create(CancelMessageRequestSchema)` to create a new message.
  */
 export const CancelMessageRequestSchema: GenMessage<CancelMessageRequest> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 12);
+  messageDesc(file_claude_comms_v1_polling_service, 14);
 
 /**
  * CancelMessageResponse returns the cancelled message.
@@ -429,7 +508,7 @@ export type CancelMessageResponse = Message<"claude_comms.v1.CancelMessageRespon
  * Use `create(CancelMessageResponseSchema)` to create a new message.
  */
 export const CancelMessageResponseSchema: GenMessage<CancelMessageResponse> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 13);
+  messageDesc(file_claude_comms_v1_polling_service, 15);
 
 /**
  * GetDaemonStatusRequest has no fields.
@@ -444,7 +523,7 @@ export type GetDaemonStatusRequest = Message<"claude_comms.v1.GetDaemonStatusReq
  * Use `create(GetDaemonStatusRequestSchema)` to create a new message.
  */
 export const GetDaemonStatusRequestSchema: GenMessage<GetDaemonStatusRequest> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 14);
+  messageDesc(file_claude_comms_v1_polling_service, 16);
 
 /**
  * TickStatistics describes the poller's work since the daemon started.
@@ -500,7 +579,7 @@ export type TickStatistics = Message<"claude_comms.v1.TickStatistics"> & {
  * Use `create(TickStatisticsSchema)` to create a new message.
  */
 export const TickStatisticsSchema: GenMessage<TickStatistics> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 15);
+  messageDesc(file_claude_comms_v1_polling_service, 17);
 
 /**
  * GetDaemonStatusResponse describes the running daemon.
@@ -591,7 +670,7 @@ export type GetDaemonStatusResponse = Message<"claude_comms.v1.GetDaemonStatusRe
  * Use `create(GetDaemonStatusResponseSchema)` to create a new message.
  */
 export const GetDaemonStatusResponseSchema: GenMessage<GetDaemonStatusResponse> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 16);
+  messageDesc(file_claude_comms_v1_polling_service, 18);
 
 /**
  * StopDaemonRequest has no fields.
@@ -606,7 +685,7 @@ export type StopDaemonRequest = Message<"claude_comms.v1.StopDaemonRequest"> & {
  * Use `create(StopDaemonRequestSchema)` to create a new message.
  */
 export const StopDaemonRequestSchema: GenMessage<StopDaemonRequest> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 17);
+  messageDesc(file_claude_comms_v1_polling_service, 19);
 
 /**
  * StopDaemonResponse is sent before the daemon stops.
@@ -621,7 +700,7 @@ export type StopDaemonResponse = Message<"claude_comms.v1.StopDaemonResponse"> &
  * Use `create(StopDaemonResponseSchema)` to create a new message.
  */
 export const StopDaemonResponseSchema: GenMessage<StopDaemonResponse> = /*@__PURE__*/
-  messageDesc(file_claude_comms_v1_polling_service, 18);
+  messageDesc(file_claude_comms_v1_polling_service, 20);
 
 /**
  * PollingService registers messages for monitoring and lets anyone read and watch them.
@@ -682,6 +761,20 @@ export const PollingService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchMessageRequestSchema;
     output: typeof WatchMessageResponseSchema;
+  },
+  /**
+   * Streams the events of many messages over one stream, filtered by ids, thread, status,
+   * module and labels. Starts with a HEARTBEAT carrying the current seq (or, with
+   * `after_seq`, a replay of every later matching event), then live events in seq order.
+   * Never ends by itself; ends UNAVAILABLE when the daemon stops and RESOURCE_EXHAUSTED
+   * when the watcher falls behind (resume with `after_seq` in both cases).
+   *
+   * @generated from rpc claude_comms.v1.PollingService.WatchMessages
+   */
+  watchMessages: {
+    methodKind: "server_streaming";
+    input: typeof WatchMessagesRequestSchema;
+    output: typeof WatchMessagesResponseSchema;
   },
   /**
    * Returns the message once it is terminal, or at the timeout with its current state.

@@ -1,0 +1,47 @@
+import type { Event } from "../../gen/claude_comms/v1/message_pb.js";
+import { checkResumable } from "../store/compaction.js";
+import { eventsAfter, headSeq } from "../store/events.js";
+import type { ServiceContext } from "./context.js";
+import { eventToProto, heartbeatEvent } from "./convert.js";
+import { createMatcher, type EventFilter } from "./event-filter.js";
+import { follow } from "./watch.js";
+
+const REPLAY_BATCH = 1000;
+
+/**
+ * The WatchMessages stream: subscribe, then either a HEARTBEAT at the current head or a
+ * replay of every matching event after `afterSeq`, then live matching events in seq order,
+ * none twice. Never ends by itself.
+ */
+export async function* watchMany(
+  ctx: ServiceContext,
+  filter: EventFilter,
+  afterSeq: number | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<Event> {
+  const matcher = createMatcher(ctx.store.reader, filter);
+  const sub = ctx.hub.subscribe({ accepts: matcher.byEvent });
+  ctx.watchers.count++;
+  try {
+    let lastSeq: number;
+    if (afterSeq === undefined) {
+      // Everything after the hub's head reaches the subscription taken just above.
+      lastSeq = ctx.hub.headSeq;
+      yield heartbeatEvent(lastSeq);
+    } else {
+      const reader = ctx.store.reader;
+      const head = reader.snapshot(() => (checkResumable(reader, afterSeq), headSeq(reader)));
+      for (let cursor = afterSeq; cursor < head; ) {
+        const batch = eventsAfter(reader, cursor, REPLAY_BATCH).filter((e) => e.seq <= head);
+        if (!batch.length) break;
+        for (const event of batch) if (matcher.matches(event)) yield eventToProto(event);
+        cursor = batch[batch.length - 1]!.seq;
+      }
+      lastSeq = Math.max(afterSeq, head);
+    }
+    yield* follow(ctx, sub, lastSeq, signal, { matches: matcher.matches });
+  } finally {
+    ctx.watchers.count--;
+    sub.close();
+  }
+}
