@@ -1,0 +1,114 @@
+/** Options of {@link TextSink}. */
+export interface TextSinkOptions {
+  /** Receives coalesced text; never called again before the previous call settled. */
+  deliver: (text: string) => Promise<void>;
+  /** Longest wait between text arriving and its delivery (ms). */
+  intervalMs: number;
+  /** Deliver at once when this many bytes (UTF-8) are waiting. */
+  maxBytes: number;
+  /** Awaited before the first delivery (e.g. the caller's onStart); a rejection is a failure. */
+  ready?: Promise<void>;
+  /** Told once, on the first failure of `ready` or `deliver`. */
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Coalesces streamed text into few, strictly sequential deliveries: at most one call per
+ * interval (so a store is not written per token), sooner when a batch reaches maxBytes.
+ * After a failure it stops delivering and drops further text; {@link delivered} is only what
+ * the callback accepted.
+ *
+ * Text is buffered in memory rather than pausing the agent's stdout: an agent's answer is
+ * small next to memory, and a paused pipe would hold back the exit and the result line.
+ */
+export class TextSink {
+  private buffer = "";
+  private bufferBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private failure: { error: unknown } | undefined;
+  private ready: Promise<void>;
+  /** All text the callback has accepted so far. */
+  delivered = "";
+
+  /** Creates a sink; nothing is delivered until text is pushed. */
+  constructor(private readonly options: TextSinkOptions) {
+    this.ready = options.ready ?? Promise.resolve();
+    // Observe a rejected `ready` at once, even if no text ever arrives.
+    this.ready.catch((error: unknown) => this.fail(error));
+  }
+
+  /** The first failure of `ready` or `deliver`, if any. */
+  get error(): { error: unknown } | undefined {
+    return this.failure;
+  }
+
+  /** Queues text; delivery happens on the interval, or now if the batch is large. */
+  push(text: string): void {
+    if (this.failure || text === "") return;
+    this.buffer += text;
+    this.bufferBytes += Buffer.byteLength(text);
+    this.schedule();
+  }
+
+  /** Delivers everything queued and resolves once the callback accepted it (or failed). */
+  async drain(): Promise<void> {
+    this.clearTimer();
+    while (!this.failure && (this.running || this.buffer !== "")) {
+      this.clearTimer();
+      if (!this.running) this.start();
+      await this.running;
+    }
+  }
+
+  private schedule(): void {
+    if (this.running || this.failure) return;
+    if (this.bufferBytes >= this.options.maxBytes) {
+      this.clearTimer();
+      this.start();
+      return;
+    }
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastStart + this.options.intervalMs - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.running) this.start();
+    }, wait);
+  }
+
+  private start(): void {
+    if (this.buffer === "") return;
+    const text = this.buffer;
+    this.buffer = "";
+    this.bufferBytes = 0;
+    this.lastStart = performance.now();
+    this.running = this.deliverOne(text).finally(() => {
+      this.running = undefined;
+      if (this.buffer !== "") this.schedule();
+    });
+  }
+
+  private async deliverOne(text: string): Promise<void> {
+    try {
+      await this.ready;
+      await this.options.deliver(text);
+      this.delivered += text;
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure) return;
+    this.failure = { error };
+    this.buffer = "";
+    this.clearTimer();
+    this.options.onError(error);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
