@@ -5,4 +5,4 @@
 export { agentArgs, agentEnv, DEFAULT_AGENT_COMMAND, runAgent, type RunAgentOptions } from "./run-agent.js";
 export type { AgentMetadata, AgentOutcome, AgentStatus } from "./outcome.js";
 export { StreamJsonParser, type AgentResult, type StreamEvent, type StreamJsonParserOptions } from "./stream-json.js";
-export { AgentSupervisor, SupervisorRejectedError, type AgentJob, type AgentSupervisorOptions } from "./supervisor.js";
+export { AgentSupervisor, CLOSE_REASON, SupervisorRejectedError, type AgentJob, type AgentSupervisorOptions } from "./supervisor.js";

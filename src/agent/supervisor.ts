@@ -19,6 +19,9 @@ export interface AgentSupervisorOptions {
   onJobError?: (id: string, error: unknown) => void;
 }
 
+/** The abort reason close() gives running jobs (and onQueuedCancel for queued ones). */
+export const CLOSE_REASON = "daemon stopping";
+
 /** Thrown by {@link AgentSupervisor.submit} after close, or for an id already present. */
 export class SupervisorRejectedError extends Error {
   override readonly name = "SupervisorRejectedError";
@@ -96,7 +99,7 @@ export class AgentSupervisor {
   }
 
   private async closeOnce(): Promise<void> {
-    const reason = "daemon stopping";
+    const reason = CLOSE_REASON;
     const errors: unknown[] = [];
     for (const job of this.queue.splice(0)) {
       capture(errors, () => this.options.onQueuedCancel?.(job.id, reason));

@@ -30,8 +30,10 @@ export interface DaemonConfig {
   maxRequestBytes: number;
   /** Longest timeout a request may carry, ms (default 7 days). */
   maxTimeoutMs: number;
-  /** Agent command replacing `claude` (argv), when set. */
-  agentCommand?: string[];
+  /** Agent command (argv) for modules without their own; default ["claude"]. */
+  agentCommand: string[];
+  /** Timeout of an ask that names none, ms (default 10 min). */
+  askTimeoutMs: number;
   /** Agents running at once (default 4). */
   maxAgents: number;
 }
@@ -53,6 +55,7 @@ export const SETTINGS = {
   "max-request-bytes": { env: "CLAUDE_COMMS_MAX_REQUEST_BYTES", default: "4194304", help: "largest request" },
   "max-timeout": { env: "CLAUDE_COMMS_MAX_TIMEOUT", default: "7d", help: "longest timeout a request may ask for" },
   "agent-command": { env: "CLAUDE_COMMS_AGENT_COMMAND", default: "claude", help: "agent CLI run by ask" },
+  "ask-timeout": { env: "CLAUDE_COMMS_ASK_TIMEOUT", default: "10m", help: "timeout of an ask that names none" },
   "max-agents": { env: "CLAUDE_COMMS_MAX_AGENTS", default: "4", help: "agents running at once" },
 } as const;
 
@@ -81,7 +84,8 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     watchQueue: number("watch-queue", 10_000),
     maxRequestBytes: number("max-request-bytes", 4 * 1024 * 1024),
     maxTimeoutMs: duration(get("max-timeout"), "max-timeout", 7 * 86_400_000, 1),
-    agentCommand: get("agent-command")?.split(/\s+/).filter(Boolean),
+    agentCommand: (get("agent-command") ?? "claude").split(/\s+/).filter(Boolean),
+    askTimeoutMs: duration(get("ask-timeout"), "ask-timeout", 600_000, 1),
     maxAgents: number("max-agents", 4),
   };
 }

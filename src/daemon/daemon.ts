@@ -1,7 +1,10 @@
 import fs from "node:fs";
+import { AgentSupervisor } from "../agent/index.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
+import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
+import { failOrphanedRuns } from "../store/agent-runs.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
@@ -41,6 +44,7 @@ export class Daemon {
     readonly store: Store,
     readonly hub: Hub,
     readonly poller: Poller,
+    readonly agents: AgentSupervisor,
     private readonly server: BuiltServer,
     readonly log: Logger,
     private readonly releaseLock: () => void,
@@ -65,18 +69,31 @@ export class Daemon {
     let store: Store | undefined;
     try {
       store = await openStore({ path: config.paths.database, synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
+      const orphaned = await store.write((trx) => failOrphanedRuns(trx));
+      if (orphaned) log.warn("failed responses whose agent was lost with the previous daemon", { count: orphaned });
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
+      const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
+      const agents = new AgentSupervisor({
+        maxAgents: config.maxAgents,
+        onQueuedCancel: (id, reason) =>
+          void dropQueuedAsk(holder.ctx!, id, reason).catch((err) => log.error("could not end a dropped ask", { id, err })),
+        onJobError: (id, err) => log.error("agent run failed to record its outcome", { id, err }),
+      });
       const poller = new Poller(store, hub, {
         intervalMs: config.intervalMs,
         retentionMs: config.retentionMs,
         historyRetentionMs: config.historyRetentionMs,
         onError: (err) => log.warn("poller tick failed; retrying next tick", { err }),
-        onEvent: (event) => dispatchHooks(hooks, event, log),
+        onEvent: (event) => {
+          // A response that ended by other means (cancel, deadline, another writer) stops its agent.
+          if (isTerminalEvent(event) && agents.has(event.messageId)) agents.cancel(event.messageId, `message became ${event.toStatus}`);
+          dispatchHooks(hooks, event, log);
+        },
       });
-      const holder: { daemon?: Daemon } = {};
-      const ctx = serviceContext(config, store, hub, poller, () => holder.daemon);
+      const ctx = serviceContext(config, store, hub, poller, agents, () => holder.daemon);
+      holder.ctx = ctx;
       const server = buildServer(routes(ctx), { maxRequestBytes: config.maxRequestBytes, log });
-      const daemon = new Daemon(config, store, hub, poller, server, log, releaseLock);
+      const daemon = new Daemon(config, store, hub, poller, agents, server, log, releaseLock);
       holder.daemon = daemon;
       poller.start();
       await daemon.bind();
@@ -110,6 +127,7 @@ export class Daemon {
       ["finish unary calls", () => this.server.inflight.drained(UNARY_GRACE_MS)],
       ["close connections", () => closeSessions(this.server, SESSION_GRACE_MS)],
       ["close listeners", () => Promise.all(closing)],
+      ["stop agents", () => this.agents.close()],
       ["stop poller", () => this.poller.close()],
       ["close store", () => this.store.close()],
       ["release lock", () => this.releaseLock()],
@@ -131,6 +149,7 @@ function serviceContext(
   store: Store,
   hub: Hub,
   poller: Poller,
+  agents: AgentSupervisor,
   daemon: () => Daemon | undefined,
 ): ServiceContext {
   return {
@@ -149,7 +168,9 @@ function serviceContext(
     }),
     // After the response is on its way: stopping first would refuse the call itself.
     requestStop: () => setTimeout(() => void daemon()?.stop("StopDaemon"), 10),
-    cancelWork: () => false,
+    agents,
+    agentCommand: config.agentCommand,
+    defaultAskTimeoutMs: config.askTimeoutMs,
   };
 }
 

@@ -2,9 +2,11 @@ import http2 from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
+import { ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
 import { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import type { ServiceContext } from "../service/context.js";
 import { messageService } from "../service/message-service.js";
+import { moduleService } from "../service/module-service.js";
 import { pollingService } from "../service/polling-service.js";
 import { errorInterceptor, InFlight } from "./interceptors.js";
 import type { Logger } from "./logger.js";
@@ -32,6 +34,7 @@ export function routes(ctx: ServiceContext): (router: ConnectRouter) => void {
   return (router) => {
     router.service(PollingService, pollingService(ctx));
     router.service(MessageService, messageService(ctx));
+    router.service(ModuleService, moduleService(ctx));
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AgentSupervisor } from "../agent/index.js";
 import type { Hub } from "../hub/hub.js";
 import type { Poller } from "../poller/poller.js";
 import type { Store } from "../store/open-store.js";
@@ -25,6 +26,10 @@ export interface ServiceContext {
   watchers: { count: number };
   /** Asks the daemon to stop (after the current response is sent). */
   requestStop(): void;
-  /** Stops the agent working on a message, if any; true when one was running or queued. */
-  cancelWork(messageId: string, reason: string): boolean;
+  /** Runs the agents of asks, a bounded number at once. */
+  agents: AgentSupervisor;
+  /** The agent command (argv) for modules without their own. */
+  agentCommand: readonly string[];
+  /** Timeout of an ask that names none, in ms. */
+  defaultAskTimeoutMs: number;
 }

@@ -12,6 +12,8 @@ import {
   type Thread,
 } from "../../gen/claude_comms/v1/message_pb.js";
 import { InvalidInputError } from "../store/errors.js";
+import { ModuleSchema, type Module } from "../../gen/claude_comms/v1/module_service_pb.js";
+import type { ModuleRecord } from "../store/modules.js";
 import type { EventKindName, EventRecord, MessageRecord, ThreadRecord } from "../store/records.js";
 import type { StatusName } from "../store/status.js";
 
@@ -155,5 +157,16 @@ export function threadToProto(record: ThreadRecord): Thread {
     modules: record.modules,
     metadata: metadataToProto(record.metadata),
     createTime: timestampFromSeconds(record.createdAt),
+  });
+}
+
+/** A Module from its record. */
+export function moduleToProto(record: ModuleRecord): Module {
+  return create(ModuleSchema, {
+    name: record.name,
+    directory: record.directory,
+    systemPrompt: record.systemPrompt,
+    agentCommand: record.agentCommand,
+    updateTime: timestampFromSeconds(record.updatedAt),
   });
 }

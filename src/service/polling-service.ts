@@ -96,7 +96,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       const messageId = requireId(req.messageId, "message_id");
       const reason = req.reason || "cancelled";
       written(await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES)));
-      ctx.cancelWork(messageId, reason);
+      ctx.agents.cancel(messageId, reason);
       return { message: messageToProto(getMessage(store.reader, messageId)) };
     },
 

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import * as initial from "./0001_initial.js";
+import * as modules from "./0002_modules.js";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -7,7 +8,10 @@ interface Migration {
 }
 
 /** Every migration, in order. Migrations are never edited after they land: add a new one. */
-const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [["0001_initial", initial]];
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ["0001_initial", initial],
+  ["0002_modules", modules],
+];
 
 /** A knex migration source over the migrations compiled into the program. */
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

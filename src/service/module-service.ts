@@ -1,0 +1,61 @@
+import path from "node:path";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { Module, ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
+import { InvalidInputError } from "../store/errors.js";
+import { deleteModule, getModule, listModules, upsertModule, type ModuleRecord } from "../store/modules.js";
+import { startAsk } from "./ask.js";
+import type { ServiceContext } from "./context.js";
+import { metadataFromProto, moduleToProto } from "./convert.js";
+import { optionalDurationMs, optionalId, requireId } from "./validate.js";
+
+const MAX_QUESTION_BYTES = 128 * 1024; // one argv argument on Linux
+
+/** The ModuleService handlers: register modules and ask them questions. */
+export function moduleService(ctx: ServiceContext): ServiceImpl<typeof ModuleService> {
+  const { store } = ctx;
+  return {
+    async registerModule(req) {
+      const input = checkModule(req.module);
+      const created = await store.write((trx) => upsertModule(trx, input));
+      return { module: moduleToProto(getModule(store.reader, input.name)), created };
+    },
+
+    async listModules() {
+      return { modules: listModules(store.reader).map(moduleToProto) };
+    },
+
+    async removeModule(req) {
+      const name = requireId(req.name, "name");
+      await store.write((trx) => deleteModule(trx, name));
+      return {};
+    },
+
+    async askModule(req) {
+      const from = requireId(req.fromModule, "from_module");
+      const module = getModule(store.reader, requireId(req.toModule, "to_module"));
+      if (!req.question.trim()) throw new InvalidInputError("question is required");
+      if (Buffer.byteLength(req.question) > MAX_QUESTION_BYTES) {
+        throw new InvalidInputError(`question is over ${MAX_QUESTION_BYTES / 1024} KiB; put long material in a file and refer to it`);
+      }
+      const ids = await startAsk(ctx, {
+        from,
+        module,
+        question: req.question,
+        threadId: optionalId(req.threadId, "thread_id"),
+        timeoutMs: optionalDurationMs(req.timeout, "timeout", ctx.maxTimeoutMs) ?? ctx.defaultAskTimeoutMs,
+        metadata: metadataFromProto(req.metadata),
+      });
+      return { threadId: ids.threadId, questionMessageId: ids.questionId, responseMessageId: ids.responseId };
+    },
+  };
+}
+
+function checkModule(module: Module | undefined): Omit<ModuleRecord, "updatedAt"> {
+  if (!module) throw new InvalidInputError("module is required");
+  const name = requireId(module.name, "module.name");
+  if (!module.directory || !path.isAbsolute(module.directory)) {
+    throw new InvalidInputError("module.directory must be an absolute path (the directory the agent runs in)");
+  }
+  for (const part of module.agentCommand) if (!part) throw new InvalidInputError("module.agent_command has an empty argument");
+  return { name, directory: module.directory, systemPrompt: module.systemPrompt, agentCommand: module.agentCommand };
+}
