@@ -26,6 +26,8 @@ export interface DaemonHooks {
 }
 
 const UNARY_GRACE_MS = 5000;
+const PROBE_MS = 5000;
+const PROBE_UNHEALTHY_MS = 1000;
 const SESSION_GRACE_MS = 2000;
 
 /**
@@ -48,6 +50,7 @@ export class Daemon {
     private readonly server: BuiltServer,
     readonly log: Logger,
     private readonly releaseLock: () => void,
+    private readonly shutdownController: AbortController,
   ) {}
 
   /** Addresses listened on ("unix:/…", "127.0.0.1:7777"). */
@@ -90,12 +93,20 @@ export class Daemon {
           dispatchHooks(hooks, event, log);
         },
       });
-      const ctx = serviceContext(config, store, hub, poller, agents, () => holder.daemon);
+      const shutdown = new AbortController();
+      const ctx = serviceContext(config, store, hub, poller, agents, shutdown.signal, () => holder.daemon);
       holder.ctx = ctx;
       const server = buildServer(routes(ctx), { maxRequestBytes: config.maxRequestBytes, log });
-      const daemon = new Daemon(config, store, hub, poller, agents, server, log, releaseLock);
+      const daemon = new Daemon(config, store, hub, poller, agents, server, log, releaseLock, shutdown);
       holder.daemon = daemon;
+      const health = store.health;
+      health.onChange(() =>
+        health.serving
+          ? log.info("store takes writes again; health SERVING")
+          : log.warn("store refuses writes; health NOT_SERVING", { reason: health.reason }),
+      );
       poller.start();
+      daemon.scheduleProbe();
       await daemon.bind();
       log.info("daemon started", { pid: process.pid, version: VERSION, listen: daemon.listen, store: store.description });
       return daemon;
@@ -105,6 +116,26 @@ export class Daemon {
       releaseLock();
       throw err;
     }
+  }
+
+  private probeTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Proves the store takes writes every few seconds (every second while it does not), so
+   * health turns NOT_SERVING on a full or read-only store before a client's write fails,
+   * and SERVING again once it recovers.
+   */
+  private scheduleProbe(): void {
+    const delay = this.store.health.serving ? PROBE_MS : PROBE_UNHEALTHY_MS;
+    this.probeTimer = setTimeout(() => {
+      this.store
+        .probe()
+        .catch((err) => this.log.debug("store probe failed", { error: (err as Error).message }))
+        .finally(() => {
+          if (!this.stopping) this.scheduleProbe();
+        });
+    }, delay);
+    this.probeTimer.unref();
   }
 
   private async bind(): Promise<void> {
@@ -122,7 +153,9 @@ export class Daemon {
   private async shutdown(reason: string): Promise<void> {
     this.log.info("daemon stopping", { reason });
     const closing = this.listeners.map((l) => l.close());
+    clearTimeout(this.probeTimer);
     const steps: Array<[string, () => unknown]> = [
+      ["report NOT_SERVING", () => this.shutdownController.abort("daemon stopping")],
       ["end watches", () => this.hub.close()],
       ["finish unary calls", () => this.server.inflight.drained(UNARY_GRACE_MS)],
       ["close connections", () => closeSessions(this.server, SESSION_GRACE_MS)],
@@ -150,6 +183,7 @@ function serviceContext(
   hub: Hub,
   poller: Poller,
   agents: AgentSupervisor,
+  shutdown: AbortSignal,
   daemon: () => Daemon | undefined,
 ): ServiceContext {
   return {
@@ -159,6 +193,7 @@ function serviceContext(
     heartbeatMs: config.heartbeatMs,
     maxTimeoutMs: config.maxTimeoutMs,
     watchers: { count: 0 },
+    shutdown,
     facts: () => ({
       pid: process.pid,
       version: VERSION,

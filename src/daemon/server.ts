@@ -4,7 +4,10 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
 import { ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
 import { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { ServiceContext } from "../service/context.js";
+import { healthService } from "../service/health-service.js";
+import { REFLECTION_SERVICES, reflectionServices } from "../service/reflection-service.js";
 import { messageService } from "../service/message-service.js";
 import { moduleService } from "../service/module-service.js";
 import { pollingService } from "../service/polling-service.js";
@@ -29,12 +32,18 @@ export interface BuiltServer {
   inflight: InFlight;
 }
 
-/** Registers the services on a Connect router. */
+/** Registers every service on a Connect router: ours, health and reflection. */
 export function routes(ctx: ServiceContext): (router: ConnectRouter) => void {
+  const ours = [PollingService, MessageService, ModuleService];
+  const served = [...ours, Health, ...REFLECTION_SERVICES];
+  const reflection = reflectionServices(served);
   return (router) => {
     router.service(PollingService, pollingService(ctx));
     router.service(MessageService, messageService(ctx));
     router.service(ModuleService, moduleService(ctx));
+    router.service(Health, healthService(ctx, served.map((s) => s.typeName)));
+    router.service(REFLECTION_SERVICES[0], reflection.v1);
+    router.service(REFLECTION_SERVICES[1], reflection.v1alpha);
   };
 }
 

@@ -22,6 +22,8 @@ export interface ServiceContext {
   /** Longest timeout a request may carry, in ms. */
   maxTimeoutMs: number;
   facts(): DaemonFacts;
+  /** Aborted when the daemon starts stopping. */
+  shutdown: AbortSignal;
   /** Open watch streams. */
   watchers: { count: number };
   /** Asks the daemon to stop (after the current response is sent). */

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import knexFactory from "knex";
 import type { Knex } from "knex";
 import { StoreBusyError, domainErrorFromDriver, isRetryable } from "./errors.js";
+import { StoreHealth } from "./health.js";
 import { migrationSource } from "./migrations/index.js";
 import { Reader } from "./reader.js";
 import { SqliteClient } from "./sqlite-client.js";
@@ -33,6 +34,10 @@ export interface Store {
    * throws StoreBusyError. Driver errors become domain errors.
    */
   write<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /** Whether writes succeed (updated by every write). */
+  readonly health: StoreHealth;
+  /** A tiny write that proves the store takes writes (updates `health`). */
+  probe(): Promise<void>;
   /** Size of the database file and its write-ahead log in bytes. */
   sizeBytes(): number;
   /** Closes both connections. Idempotent. */
@@ -66,8 +71,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       },
     },
   });
-  const writeWithRetry = <T>(fn: (trx: Knex.Transaction) => Promise<T>) =>
-    retryBusy(() => knex.transaction(fn), busyTimeoutMs);
+  const health = new StoreHealth();
+  const writeWithRetry = async <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> => {
+    try {
+      const result = await retryBusy(() => knex.transaction(fn), busyTimeoutMs);
+      health.record();
+      return result;
+    } catch (err) {
+      health.record(err);
+      throw err;
+    }
+  };
   try {
     await writeWithRetry(async () => undefined); // surfaces a locked or unreadable file early
     await retryBusy(() => knex.migrate.latest({ migrationSource }), busyTimeoutMs);
@@ -84,6 +98,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     reader: new Reader(readerDb),
     description: `sqlite:${file}`,
     write: writeWithRetry,
+    health,
+    probe: () =>
+      writeWithRetry(async (trx) => {
+        await trx.raw(
+          "INSERT INTO store_meta (key, value) VALUES ('health_probe', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+          [String(Date.now())],
+        );
+      }),
     sizeBytes: () => fileSize(file) + fileSize(`${file}-wal`),
     close() {
       closed ??= (async () => {

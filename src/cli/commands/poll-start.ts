@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkAddress } from "../../client/transport.js";
+import { homePaths, resolveHome } from "../../shared/paths.js";
+import { durationOption } from "../args.js";
+import type { CommandContext } from "../context.js";
+import { CliError, usageError } from "../errors.js";
+
+// How long a detached start waits for the daemon's ready line.
+const READY_TIMEOUT_MS = 15_000;
+
+interface StartOptions {
+  interval?: string;
+  retention?: string;
+  listen?: string;
+  heartbeat?: string;
+  logFile?: string;
+  foreground?: boolean;
+}
+
+/** The line the daemon prints on stdout once it serves. */
+interface ReadyLine {
+  event: "ready";
+  pid: number;
+  listen: string[];
+  store: string;
+}
+
+/**
+ * `poll start`: runs the daemon (`dist/src/daemon/main.js`, a separate program). Detached by
+ * default: returns once the daemon reports ready. With --foreground: runs it attached, logs
+ * to stderr, forwards SIGINT/SIGTERM, and exits with its exit code.
+ */
+export async function run(ctx: CommandContext, opts: StartOptions): Promise<number> {
+  const args = daemonArgs(ctx, opts);
+  return opts.foreground ? runForeground(args, opts) : startDetached(ctx, args);
+}
+
+/** The daemon program, next to the CLI in the build: `dist/src/daemon/main.js`. */
+export function daemonProgram(): string {
+  return fileURLToPath(new URL("../../daemon/main.js", import.meta.url));
+}
+
+function daemonArgs(ctx: CommandContext, opts: StartOptions): string[] {
+  const args = [daemonProgram(), "--home", resolveHome(ctx.globals.home)];
+  const durations: [keyof StartOptions, string][] = [["interval", "--interval"], ["retention", "--retention"], ["heartbeat", "--heartbeat"]];
+  for (const [key, flag] of durations) {
+    const value = opts[key];
+    if (typeof value !== "string") continue;
+    durationOption(value, flag); // the syntax here; the daemon checks the range
+    args.push(flag, value);
+  }
+  if (opts.listen !== undefined) {
+    try {
+      args.push("--listen", checkAddress(opts.listen));
+    } catch (error) {
+      throw usageError((error as Error).message.replace("invalid address", "invalid --listen"));
+    }
+  }
+  if (opts.logFile !== undefined) args.push("--log-file", opts.logFile === "-" ? "-" : path.resolve(opts.logFile));
+  return args;
+}
+
+async function startDetached(ctx: CommandContext, args: string[]): Promise<number> {
+  // cwd "/": a long-lived daemon must not pin whatever directory it was started from.
+  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], cwd: "/" });
+  const ready = await waitForReady(child, homePaths(resolveHome(ctx.globals.home)).log);
+  child.unref();
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  if (ctx.globals.json) ctx.out(JSON.stringify(ready));
+  else ctx.out(`daemon started (pid ${ready.pid}), listening on ${ready.listen.join(", ")}`);
+  return 0;
+}
+
+// Resolves with the ready line; rejects with the daemon's own error line if it exits first.
+function waitForReady(child: ChildProcess, logPath: string): Promise<ReadyLine> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGTERM");
+      reject(new CliError(`daemon did not report ready within ${READY_TIMEOUT_MS / 1000}s (stopped it; see ${logPath})`));
+    }, READY_TIMEOUT_MS);
+    const settle = (fn: () => void) => {
+      clearTimeout(timer);
+      child.removeAllListeners("close");
+      child.stdout?.removeAllListeners("data");
+      fn();
+    };
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      const ready = findReadyLine(stdout);
+      if (ready) settle(() => resolve(ready));
+    });
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.once("error", (error) => settle(() => reject(new CliError(`cannot run the daemon: ${error.message}`))));
+    // "close", not "exit": by then the daemon's last stderr bytes have arrived.
+    child.once("close", (code, signal) => settle(() => reject(earlyExitError(stderr, code, signal))));
+  });
+}
+
+function findReadyLine(stdout: string): ReadyLine | undefined {
+  for (const line of stdout.split("\n").slice(0, -1)) {
+    try {
+      const parsed = JSON.parse(line) as Partial<ReadyLine>;
+      if (parsed.event === "ready") return parsed as ReadyLine;
+    } catch {
+      // Not JSON: the daemon prints nothing else on stdout, but be lenient.
+    }
+  }
+  return undefined;
+}
+
+function earlyExitError(stderr: string, code: number | null, signal: NodeJS.Signals | null): CliError {
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  return new CliError(lastLine(stderr) ?? `daemon ${how} before it was ready`);
+}
+
+// The daemon's last stderr line, without its own "claude-comms…:" prefix; JSON logs give their message.
+function lastLine(stderr: string): string | undefined {
+  const line = stderr.trim().split("\n").pop()?.trim();
+  if (!line) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { msg?: unknown; message?: unknown; error?: unknown };
+    const text = parsed.error ?? parsed.msg ?? parsed.message;
+    if (typeof text === "string") return text;
+  } catch {
+    // A plain text line.
+  }
+  return line.replace(/^claude-comms(?:[ -]daemon)?:\s*/, "");
+}
+
+function runForeground(args: string[], opts: StartOptions): Promise<number> {
+  if (opts.logFile === undefined) args.push("--log-file", "-");
+  const child = spawn(process.execPath, args, { stdio: "inherit" });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on("SIGINT", forward("SIGINT"));
+  process.on("SIGTERM", forward("SIGTERM"));
+  return new Promise((resolve, reject) => {
+    child.once("error", (error) => reject(new CliError(`cannot run the daemon: ${error.message}`)));
+    child.once("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return (signal && numbers[signal]) ?? 1;
+}

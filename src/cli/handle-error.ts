@@ -1,0 +1,87 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { CommanderError } from "commander";
+import { describeTarget } from "../client/transport.js";
+import { CliError } from "./errors.js";
+import { ExitCode } from "./exit-codes.js";
+import type { GlobalOptions } from "./global-options.js";
+
+// Node error codes that mean nothing is listening where the daemon should be.
+const NOT_LISTENING = new Set(["ENOENT", "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
+
+/**
+ * The CLI's one error exit path: maps any error to an exit code and writes one actionable
+ * line on stderr (`claude-comms: …`). Commander's own errors were printed already.
+ * Returns the exit code.
+ */
+export function handleError(error: unknown, globals: Partial<GlobalOptions> = {}): number {
+  const { code, message } = describeError(error, globals);
+  if (message) process.stderr.write(`claude-comms: ${message}\n`);
+  return code;
+}
+
+/** The exit code and the stderr line (undefined when already printed) for an error. */
+export function describeError(error: unknown, globals: Partial<GlobalOptions>): { code: number; message?: string } {
+  if (error instanceof CommanderError) return { code: commanderExitCode(error) };
+  if (error instanceof CliError) return { code: error.exitCode, message: error.message };
+  if (error instanceof ConnectError) return describeConnectError(error, globals);
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: ExitCode.ERROR, message };
+}
+
+function commanderExitCode(error: CommanderError): number {
+  switch (error.code) {
+    case "commander.helpDisplayed":
+    case "commander.version":
+      return ExitCode.OK;
+    default:
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+  }
+}
+
+function describeConnectError(error: ConnectError, globals: Partial<GlobalOptions>): { code: number; message: string } {
+  const target = describeTarget(globals);
+  const cause = nodeErrorCode(error);
+  if (cause && NOT_LISTENING.has(cause)) {
+    return { code: ExitCode.UNAVAILABLE, message: `daemon not running at ${target} (start it with: claude-comms poll start)` };
+  }
+  if (cause === "EACCES" || cause === "EPERM") {
+    return { code: ExitCode.UNAVAILABLE, message: `permission denied connecting to the daemon at ${target}` };
+  }
+  const raw = error.rawMessage || Code[error.code].toLowerCase();
+  switch (error.code) {
+    case Code.NotFound:
+      return { code: ExitCode.NOT_FOUND, message: raw };
+    case Code.InvalidArgument:
+      return { code: ExitCode.USAGE, message: raw };
+    case Code.Unavailable:
+      return { code: ExitCode.UNAVAILABLE, message: `daemon at ${target} unavailable: ${raw}` };
+    case Code.DeadlineExceeded:
+      return { code: ExitCode.ERROR, message: `daemon at ${target} did not answer in time (${raw})` };
+    case Code.Unimplemented:
+      return { code: ExitCode.ERROR, message: `the daemon at ${target} does not serve this call (${raw}); is it older than this CLI?` };
+    case Code.Unauthenticated:
+      return { code: ExitCode.ERROR, message: `${raw} (pass --token or set CLAUDE_COMMS_TOKEN)` };
+    default:
+      return { code: ExitCode.ERROR, message: raw };
+  }
+}
+
+/**
+ * True when the error says nothing answers where the daemon should be (socket missing,
+ * connection refused or reset), as opposed to an error the daemon itself sent.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const code = nodeErrorCode(error);
+  return code !== undefined && (NOT_LISTENING.has(code) || code === "ECONNRESET" || code === "EPIPE");
+}
+
+// The first Node error code (ECONNREFUSED, ENOENT, …) along the error's cause chain.
+function nodeErrorCode(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (let e = error; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}

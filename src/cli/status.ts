@@ -1,0 +1,52 @@
+import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
+import { usageError } from "./errors.js";
+import { ExitCode } from "./exit-codes.js";
+
+/** The lowercase status names accepted on the command line, in lifecycle order. */
+export const STATUS_NAMES = ["pending", "processing", "complete", "failed", "timed_out", "cancelled"] as const;
+
+/** Parses a status name (case-insensitive); a usage error lists the valid names. */
+export function parseStatus(text: string): MessageStatus {
+  const name = text.trim().toLowerCase().replace(/-/g, "_");
+  const index = (STATUS_NAMES as readonly string[]).indexOf(name);
+  if (index < 0) {
+    throw usageError(`unknown status "${text}": use one of ${STATUS_NAMES.join(", ")}`);
+  }
+  // The enum values follow the lifecycle order above, starting at PENDING = 1.
+  return (index + 1) as MessageStatus;
+}
+
+/** The lowercase name of a status ("timed_out"); "-" for UNSPECIFIED. */
+export function statusName(status: MessageStatus): string {
+  if (status === MessageStatus.UNSPECIFIED) return "-";
+  return (MessageStatus[status] ?? `status_${status}`).toLowerCase();
+}
+
+/** The lowercase name of an event kind ("status_changed"). */
+export function eventKindName(kind: EventKind): string {
+  return (EventKind[kind] ?? `kind_${kind}`).toLowerCase();
+}
+
+/** True for COMPLETE, FAILED, TIMED_OUT and CANCELLED. */
+export function isTerminal(status: MessageStatus): boolean {
+  return status >= MessageStatus.COMPLETE && status <= MessageStatus.CANCELLED;
+}
+
+/**
+ * The exit code of a final status: 0 COMPLETE, 10 FAILED, 11 TIMED_OUT, 12 CANCELLED;
+ * undefined while the message is not finished.
+ */
+export function exitCodeOfStatus(status: MessageStatus): number | undefined {
+  switch (status) {
+    case MessageStatus.COMPLETE:
+      return ExitCode.OK;
+    case MessageStatus.FAILED:
+      return ExitCode.FAILED;
+    case MessageStatus.TIMED_OUT:
+      return ExitCode.TIMED_OUT;
+    case MessageStatus.CANCELLED:
+      return ExitCode.CANCELLED;
+    default:
+      return undefined;
+  }
+}
