@@ -34,6 +34,12 @@ export function buildProgram(result: RunResult): Command {
   return program;
 }
 
+// `poll watch ID` follows one message; without an id, the filters select many.
+const watchOneOrMany = (async (ctx: CommandContext, opts: never, id?: string) =>
+  id
+    ? (await import("./commands/poll-watch.js")).run(ctx, opts, id)
+    : (await import("./commands/poll-watch-many.js")).run(ctx, opts)) as RunFn;
+
 type Lazy = (load: () => Promise<RunFn>) => (...raw: unknown[]) => Promise<void>;
 
 function createRoot(): Command {
@@ -87,10 +93,15 @@ function addPollCommands(program: Command, lazy: Lazy): void {
   poll.command("remove").description("stop monitoring a message (does not cancel it)")
     .argument("<id>", "message id")
     .action(lazy(async () => (await import("./commands/poll-remove.js")).run));
-  poll.command("watch").description("follow a message until it finishes; exits with its status's code")
-    .argument("<id>", "message id")
+  poll.command("watch").description("follow a message until it finishes (exits with its status's code), or many messages")
+    .argument("[id]", "message id (omit it to watch many messages with the filters below)")
     .option("--after-seq <n>", "replay events after this seq instead of starting with a snapshot")
-    .action(lazy(async () => (await import("./commands/poll-watch.js")).run));
+    .option("--thread <thread>", "watch every message of a thread (runs until interrupted)")
+    .option("--all", "watch every message (runs until interrupted)")
+    .option("--status <status>", "with --thread/--all: only events into this status (repeatable)", collect, [] as string[])
+    .option("--module <module>", "with --thread/--all: only messages of this module")
+    .option("--label <key=value>", "with --thread/--all: only messages whose monitor has this label (repeatable)", collect, [] as string[])
+    .action(lazy(async () => watchOneOrMany));
   poll.command("wait").description("wait for a message to finish; exits with its status's code (75 at --timeout)")
     .argument("<id>", "message id")
     .option("--timeout <s>", "give up after this long (default: wait until it finishes)")

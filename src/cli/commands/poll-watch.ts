@@ -7,8 +7,8 @@ import type { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import { followMessage, type FollowState } from "../follow.js";
-import { formatTime } from "../format.js";
-import { eventKindName, exitCodeOfStatus, statusName } from "../status.js";
+import { eventLine } from "../event-line.js";
+import { exitCodeOfStatus, statusName } from "../status.js";
 import { createPollingClient } from "../../client/polling-client.js";
 
 interface WatchOptions {
@@ -63,16 +63,4 @@ function resumable(error: unknown, id: string, seq: bigint): unknown {
 
 function liveLine(id: string, state: FollowState): string {
   return `${id}  ${statusName(state.status)}  ${state.contentLength} bytes  seq ${state.seq}`;
-}
-
-/** One event as a line: time, seq, kind, status (or transition), length and detail. */
-function eventLine(e: Event): string {
-  const status =
-    e.kind === EventKind.STATUS_CHANGED
-      ? `${statusName(e.fromStatus)}→${statusName(e.toStatus)}`
-      : statusName(e.kind === EventKind.SNAPSHOT && e.message ? e.message.status : e.toStatus);
-  const length = e.kind === EventKind.SNAPSHOT && e.message ? e.message.contentLength : e.contentLength;
-  const parts = [formatTime(e.time), `seq ${e.seq}`.padEnd(9), eventKindName(e.kind).padEnd(14), status.padEnd(20), `${length} bytes`];
-  if (e.detail) parts.push(e.detail);
-  return parts.join("  ").trimEnd();
 }
