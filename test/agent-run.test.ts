@@ -56,7 +56,7 @@ describe("runAgent streaming", () => {
     expect(collected.chunks.length).toBeGreaterThanOrEqual(3);
     expect(aliveAtFirstText).toBe(true);
     expect(collected.chunks.join("")).toBe(outcome.text);
-    expect(outcome.text).toMatch(/^This is the fake agent answering "what is up\?"\. It streams/);
+    expect(outcome.text).toMatch(/^This is the echo agent answering "what is up\?"\. It streams/);
     expect(outcome.metadata).toMatchObject({ total_cost_usd: 0.0123, num_turns: 2, exit_code: 0 });
     expect(outcome.metadata.session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(outcome.pid).toBe(spawned[0]);
@@ -140,14 +140,14 @@ describe("runAgent streaming", () => {
   it("completes when the agent exits 0 without a result line", async () => {
     const outcome = await run("[noresult]");
     expect(outcome).toMatchObject({ status: "complete", error: "", metadata: { exit_code: 0 } });
-    expect(outcome.text).toContain("fake agent");
+    expect(outcome.text).toContain("echo agent");
   }, 10_000);
 });
 
 describe("runAgent failures", () => {
   it("fails with the result text on an error result", async () => {
     const outcome = await run("[fail]");
-    expect(outcome).toMatchObject({ status: "failed", error: "fake-agent: simulated failure (the model refused)" });
+    expect(outcome).toMatchObject({ status: "failed", error: "echo-agent: simulated failure (the model refused)" });
     expect(outcome.metadata.exit_code).toBe(0);
   }, 10_000);
 
@@ -155,14 +155,14 @@ describe("runAgent failures", () => {
     const outcome = await run("[exit3]");
     expect(outcome).toMatchObject({
       status: "failed",
-      error: "agent exited with code 3: fake-agent: simulated crash\nsomething went wrong in the fake agent",
+      error: "agent exited with code 3: echo-agent: simulated crash\nsomething went wrong in the echo agent",
       metadata: { exit_code: 3 },
     });
   }, 10_000);
 
   it("keeps only the tail of a long stderr", async () => {
     const outcome = await run("[exit3]", { maxStderrBytes: 20 });
-    expect(outcome.error).toBe("agent exited with code 3: …g in the fake agent");
+    expect(outcome.error).toBe("agent exited with code 3: …g in the echo agent");
   }, 10_000);
 
   it("says how to fix a missing agent command", async () => {
@@ -216,7 +216,7 @@ describe("runAgent deadline and cancel", () => {
     const outcome = await run("[hang]", { timeoutMs: 400, graceMs: 3000 });
     const [pid, child] = await hangPids();
     expect(outcome).toMatchObject({ status: "timed_out", error: "agent did not finish within 400ms" });
-    expect(outcome.text).toMatch(/^This is the fake agent/);
+    expect(outcome.text).toMatch(/^This is the echo agent/);
     expect(performance.now() - started).toBeLessThan(2500);
     expect(isAlive(pid)).toBe(false);
     await waitFor(() => !isAlive(child), 2000, "the grandchild to be gone");

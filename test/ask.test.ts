@@ -54,7 +54,7 @@ describe("AskModule with a stand-in agent", () => {
     ]);
     expect(messages[0]!.content).toBe("What is the schema?");
     expect(messages[1]!.content).toBe(
-      'This is the fake agent answering "What is the schema?". It streams this paragraph in several chunks, the way Claude Code streams an answer, so the daemon can be exercised without a real agent.',
+      'This is the echo agent answering "What is the schema?". It streams this paragraph in several chunks, the way Claude Code streams an answer, so the daemon can be exercised without a real agent.',
     );
     expect(messages[1]!.metadata?.agent).toMatchObject({ session_id: expect.any(String), num_turns: expect.any(Number) });
   });

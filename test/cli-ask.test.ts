@@ -116,7 +116,7 @@ describe("claude-comms module and ask", () => {
     const thread = await cli(home, ["thread", "show", ids.thread!]);
     expect(thread.stdout).toContain("── marker · question · complete");
     expect(thread.stdout).toContain("What is the schema?");
-    expect(thread.stdout).toContain('This is the fake agent answering "What is the schema?"');
+    expect(thread.stdout).toContain('This is the echo agent answering "What is the schema?"');
   });
 
   it("streams the answer to stdout with --wait and exits 0 when it completes", async () => {
@@ -153,7 +153,7 @@ describe("claude-comms module and ask", () => {
     expect(await cli(home, ["cancel", responseId, "--reason", "gave up"])).toMatchObject({ code: 0 });
     const result = await asking.done;
     expect(result.code).toBe(12);
-    expect(result.stdout).toMatch(/^This is the fake agent answering/);
+    expect(result.stdout).toMatch(/^This is the echo agent answering/);
     expect(result.stderr).toMatch(new RegExp(`\nclaude-comms: response ${responseId} cancelled: gave up\n$`));
   });
 
