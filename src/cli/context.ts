@@ -1,7 +1,9 @@
+import fs from "node:fs";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { toJson } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
 import { checkAddress, createTransport, describeTarget, type TransportOptions } from "../client/transport.js";
+import { resolveToken } from "../shared/token.js";
 import { usageError } from "./errors.js";
 import type { GlobalOptions } from "./global-options.js";
 
@@ -27,14 +29,46 @@ export interface CommandContext {
   json<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): void;
 }
 
-/** The transport options the CLI derives from its global options. */
+/**
+ * The transport options the CLI derives from its global options: the token (from --token,
+ * --token-file or their variables) and the TLS CA file are read here. A usage error says
+ * which option or file is wrong.
+ */
 export function transportOptionsOf(globals: GlobalOptions): TransportOptions {
   return {
     home: globals.home,
     address: globals.address,
-    token: globals.token,
+    token: tokenOf(globals),
+    // The Unix socket never speaks TLS: a CA (say from the environment) matters only with --address.
+    tlsCa: globals.address && globals.tlsCa ? readCa(globals.tlsCa) : undefined,
     idleConnectionTimeoutMs: IDLE_CONNECTION_TIMEOUT_MS,
   };
+}
+
+/** The bearer token of the global options and the environment; undefined when none is set. */
+export function tokenOf(globals: GlobalOptions): string | undefined {
+  try {
+    const env = process.env;
+    return resolveToken({
+      flagToken: globals.token,
+      flagFile: globals.tokenFile,
+      envToken: env.CLAUDE_COMMS_TOKEN || undefined,
+      envFile: env.CLAUDE_COMMS_TOKEN_FILE || undefined,
+    });
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+function readCa(file: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = fs.readFileSync(file);
+  } catch (error) {
+    throw usageError(`cannot read --tls-ca ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw usageError(`--tls-ca ${file} is not a PEM certificate`);
+  return pem;
 }
 
 /** Creates the context of one command run. */

@@ -40,6 +40,8 @@ function commanderExitCode(error: CommanderError): number {
 
 function describeConnectError(error: ConnectError, globals: Partial<GlobalOptions>): { code: number; message: string } {
   const target = describeTarget(globals);
+  const tls = describeTlsFailure(error, target);
+  if (tls) return { code: ExitCode.ERROR, message: tls };
   const cause = nodeErrorCode(error);
   if (cause && NOT_LISTENING.has(cause)) {
     return { code: ExitCode.UNAVAILABLE, message: `daemon not running at ${target} (start it with: claude-comms poll start)` };
@@ -60,10 +62,32 @@ function describeConnectError(error: ConnectError, globals: Partial<GlobalOption
     case Code.Unimplemented:
       return { code: ExitCode.ERROR, message: `the daemon at ${target} does not serve this call (${raw}); is it older than this CLI?` };
     case Code.Unauthenticated:
-      return { code: ExitCode.ERROR, message: `${raw} (pass --token or set CLAUDE_COMMS_TOKEN)` };
+      return { code: ExitCode.ERROR, message: `daemon at ${target} refused the call: ${raw} (pass --token-file FILE or --token TOKEN, or set CLAUDE_COMMS_TOKEN)` };
     default:
       return { code: ExitCode.ERROR, message: raw };
   }
+}
+
+// A TLS handshake that failed on our side: the daemon speaks no TLS, or its certificate is not
+// one --tls-ca vouches for. (A plaintext call to a TLS daemon gets the daemon's own message.)
+function describeTlsFailure(error: ConnectError, target: string): string | undefined {
+  for (const e of causes(error)) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== "string") continue;
+    if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG") {
+      return `the daemon at ${target} does not speak TLS on that port: drop --tls-ca (and CLAUDE_COMMS_TLS_CA), or start the daemon with --tls-cert and --tls-key`;
+    }
+    if (/CERT|SELF_SIGNED|ISSUER|ALTNAME|VERIFY/.test(code)) {
+      return `cannot trust the TLS certificate of the daemon at ${target}: ${e.message} (pass --tls-ca with the CA that signed the daemon's --tls-cert, or that certificate itself if self-signed)`;
+    }
+  }
+  return undefined;
+}
+
+function causes(error: unknown): Error[] {
+  const seen: Error[] = [];
+  for (let e = error; e instanceof Error && !seen.includes(e); e = e.cause) seen.push(e);
+  return seen;
 }
 
 /**
@@ -77,9 +101,7 @@ export function isConnectionFailure(error: unknown): boolean {
 
 // The first Node error code (ECONNREFUSED, ENOENT, …) along the error's cause chain.
 function nodeErrorCode(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  for (let e = error; e instanceof Error && !seen.has(e); e = e.cause) {
-    seen.add(e);
+  for (const e of causes(error)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
   }

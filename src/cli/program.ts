@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Argument, Command, Option } from "commander";
 import { VERSION } from "../shared/version.js";
 import type { CommandContext } from "./context.js";
 import { EXIT_CODES_HELP } from "./exit-codes.js";
@@ -30,6 +30,7 @@ export function buildProgram(result: RunResult): Command {
   const program = createRoot();
   addPollCommands(program, lazy);
   addWriterCommands(program, lazy);
+  addCompletionCommand(program);
   configureErrors(program);
   return program;
 }
@@ -49,7 +50,9 @@ function createRoot(): Command {
     .helpOption("-h, --help", "show help")
     .addOption(new Option("--home <dir>", "the daemon's state directory").env("CLAUDE_COMMS_HOME"))
     .addOption(new Option("--address <host:port>", "reach the daemon over TCP instead of its Unix socket").env("CLAUDE_COMMS_ADDRESS"))
-    .addOption(new Option("--token <token>", "bearer token for a daemon on a non-loopback address").env("CLAUDE_COMMS_TOKEN"))
+    .addOption(new Option("--token <token>", "bearer token for a daemon on TCP (env: CLAUDE_COMMS_TOKEN; visible in ps, prefer --token-file)"))
+    .addOption(new Option("--token-file <file>", "file whose first line is the bearer token (env: CLAUDE_COMMS_TOKEN_FILE)"))
+    .addOption(new Option("--tls-ca <file>", "connect to --address with TLS, trusting this PEM CA certificate").env("CLAUDE_COMMS_TLS_CA"))
     .option("--json", "print responses as protobuf JSON, one object per line")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .addHelpText("after", EXIT_CODES_HELP)
@@ -66,7 +69,12 @@ function addPollCommands(program: Command, lazy: Lazy): void {
     .option("--listen <host:port>", "also listen on TCP")
     .option("--heartbeat <s>", "heartbeat interval of idle watch streams")
     .option("--log-file <path>", "log file ('-' for stderr); default: daemon.log in the home")
+    .option("--log-level <level>", "debug, info, warn or error (default: info)")
+    .option("--log-format <format>", "json (one object per line, the default) or text")
+    .option("--tls-cert <file>", "PEM certificate: the TCP listener speaks TLS")
+    .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option("--foreground", "run in the foreground until interrupted")
+    .addHelpText("after", "\nWith a token (global --token-file FILE, --token, or CLAUDE_COMMS_TOKEN) every TCP request must carry it;\na --listen address that is not loopback requires one. The Unix socket needs no token.")
     .action(lazy(async () => (await import("./commands/poll-start.js")).run));
   poll.command("stop").description("stop the daemon gracefully")
     .action(lazy(async () => (await import("./commands/poll-stop.js")).run));
@@ -159,6 +167,19 @@ function addModuleCommands(program: Command, lazy: Lazy): void {
     .option("--timeout <s>", "how long the agent may run (default: the daemon's, 10m)")
     .option("--wait", "stream the answer to stdout; exit with its status's code")
     .action(lazy(async () => (await import("./commands/ask.js")).run));
+}
+
+function addCompletionCommand(program: Command): void {
+  program.command("completion").description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "bash or zsh").choices(["bash", "zsh"]))
+    .addHelpText("after", `
+Examples:
+  source <(claude-comms completion bash)            # this shell; add to ~/.bashrc to keep it
+  claude-comms completion zsh > "\${fpath[1]}/_claude-comms"   # zsh, then restart it`)
+    .action(async (shell: "bash" | "zsh") => {
+      const { completionScript } = await import("./completion.js");
+      process.stdout.write(completionScript(program, shell));
+    });
 }
 
 function collect(value: string, previous: string[]): string[] {

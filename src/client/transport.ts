@@ -15,6 +15,11 @@ export interface TransportOptions {
   /** Bearer token sent with every call (required by daemons bound to a non-loopback address). */
   token?: string;
   /**
+   * PEM certificate(s) of the authority that signed the daemon's TLS certificate. With
+   * `address`, connects with TLS (`https://`) trusting only these; ignored on the Unix socket.
+   */
+  tlsCa?: string | Buffer;
+  /**
    * Close the HTTP/2 connection after it has been idle this long. Default: connect-node's
    * 15 minutes; short-lived processes (a CLI, tests) should pass something small, e.g. 100.
    */
@@ -32,11 +37,11 @@ export function transportOf(options: ClientOptions): Transport {
 }
 
 /**
- * Describes where a transport made from these options connects: `unix:/…/daemon.sock` or
- * `HOST:PORT`. Useful for error messages ("daemon not running at …").
+ * Describes where a transport made from these options connects: `unix:/…/daemon.sock`,
+ * `HOST:PORT`, or `HOST:PORT (TLS)`. Useful for error messages ("daemon not running at …").
  */
 export function describeTarget(options: TransportOptions = {}): string {
-  if (options.address) return options.address;
+  if (options.address) return options.tlsCa ? `${options.address} (TLS)` : options.address;
   return `unix:${homePaths(resolveHome(options.home)).socket}`;
 }
 
@@ -54,6 +59,9 @@ export function createTransport(options: TransportOptions = {}): Transport {
       ? {}
       : { idleConnectionTimeoutMs: options.idleConnectionTimeoutMs }),
   };
+  if (options.address && options.tlsCa) {
+    return createGrpcTransport({ ...common, baseUrl: `https://${checkAddress(options.address)}`, nodeOptions: { ca: options.tlsCa } });
+  }
   if (options.address) {
     return createGrpcTransport({ ...common, baseUrl: `http://${checkAddress(options.address)}` });
   }

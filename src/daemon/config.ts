@@ -1,7 +1,12 @@
 import { parseArgs } from "node:util";
 import { parseDurationMs } from "../shared/duration.js";
+import { isLoopback } from "../shared/loopback.js";
 import { homePaths, resolveHome, type HomePaths } from "../shared/paths.js";
-import { LOG_LEVELS, type LogLevel } from "./logger.js";
+import { resolveToken } from "../shared/token.js";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.js";
+
+/** Shortest bearer token the daemon accepts. */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** Everything the daemon can be told. Each setting is a flag and a CLAUDE_COMMS_* variable. */
 export interface DaemonConfig {
@@ -14,11 +19,17 @@ export interface DaemonConfig {
   historyRetentionMs: number;
   /** Watch heartbeat interval, ms (default 15 s). */
   heartbeatMs: number;
-  /** Extra TCP listener, HOST:PORT (loopback only). */
-  listen?: { host: string; port: number };
+  /** Extra TCP listener, HOST:PORT; a non-loopback host requires `token`. */
+  listen?: ListenAddress;
+  /** Bearer token every TCP request must carry (the Unix socket needs none). Never logged. */
+  token?: string;
+  /** Certificate and key files: the TCP listener speaks TLS (h2 over ALPN) when set. */
+  tls?: { certFile: string; keyFile: string };
   /** Log file path, or "-" for stderr. */
   logFile: string;
   logLevel: LogLevel;
+  /** One JSON object per line (default), or human-readable text. */
+  logFormat: LogFormat;
   synchronous: "NORMAL" | "FULL";
   /** How long a write waits for another writer's lock, ms (default 5 s). */
   busyTimeoutMs: number;
@@ -38,6 +49,22 @@ export interface DaemonConfig {
   maxAgents: number;
 }
 
+/** A TCP address to listen on. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+  /** The host is loopback (127.0.0.0/8, localhost, ::1). */
+  loopback: boolean;
+}
+
+/** One setting: its variable, default and meaning; `flag: false` marks a variable without a flag. */
+export interface Setting {
+  env: string;
+  default: string;
+  help: string;
+  flag?: false;
+}
+
 /** The settings, their flags, variables and defaults (the README's configuration table). */
 export const SETTINGS = {
   home: { env: "CLAUDE_COMMS_HOME", default: "~/.claude-comms", help: "state directory (socket, database, log)" },
@@ -45,9 +72,14 @@ export const SETTINGS = {
   retention: { env: "CLAUDE_COMMS_RETENTION", default: "1h", help: "how long finished messages stay monitored" },
   "history-retention": { env: "CLAUDE_COMMS_HISTORY_RETENTION", default: "7d", help: "how long events stay in the log" },
   heartbeat: { env: "CLAUDE_COMMS_HEARTBEAT", default: "15s", help: "heartbeat interval of idle watch streams" },
-  listen: { env: "CLAUDE_COMMS_LISTEN", default: "", help: "also listen on TCP HOST:PORT (loopback only)" },
-  "log-file": { env: "CLAUDE_COMMS_LOG_FILE", default: "$HOME/daemon.log", help: "JSON-lines log file, - for stderr" },
+  listen: { env: "CLAUDE_COMMS_LISTEN", default: "", help: "also listen on TCP HOST:PORT; a non-loopback host needs a token" },
+  "token-file": { env: "CLAUDE_COMMS_TOKEN_FILE", default: "", help: "file whose first line is the bearer token TCP clients must send" },
+  token: { env: "CLAUDE_COMMS_TOKEN", default: "", help: "the bearer token itself (a variable only: a flag would show it in ps)", flag: false },
+  "tls-cert": { env: "CLAUDE_COMMS_TLS_CERT", default: "", help: "PEM certificate (chain): the TCP listener speaks TLS" },
+  "tls-key": { env: "CLAUDE_COMMS_TLS_KEY", default: "", help: "PEM private key of --tls-cert" },
+  "log-file": { env: "CLAUDE_COMMS_LOG_FILE", default: "$HOME/daemon.log", help: "log file, - for stderr" },
   "log-level": { env: "CLAUDE_COMMS_LOG_LEVEL", default: "info", help: "debug, info, warn or error" },
+  "log-format": { env: "CLAUDE_COMMS_LOG_FORMAT", default: "json", help: "json (one object per line) or text" },
   synchronous: { env: "CLAUDE_COMMS_SYNCHRONOUS", default: "normal", help: "SQLite synchronous: normal or full" },
   "busy-timeout": { env: "CLAUDE_COMMS_BUSY_TIMEOUT", default: "5s", help: "wait for another writer's lock" },
   "max-watchers": { env: "CLAUDE_COMMS_MAX_WATCHERS", default: "20000", help: "concurrent watch streams" },
@@ -57,27 +89,31 @@ export const SETTINGS = {
   "agent-command": { env: "CLAUDE_COMMS_AGENT_COMMAND", default: "claude", help: "agent CLI run by ask" },
   "ask-timeout": { env: "CLAUDE_COMMS_ASK_TIMEOUT", default: "10m", help: "timeout of an ask that names none" },
   "max-agents": { env: "CLAUDE_COMMS_MAX_AGENTS", default: "4", help: "agents running at once" },
-} as const;
+} as const satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof SETTINGS;
 
 /** Parses daemon flags (falling back to the environment, then defaults). Throws on bad values. */
 export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
-  const options = Object.fromEntries(Object.keys(SETTINGS).map((name) => [name, { type: "string" as const }]));
-  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-  const get = (name: SettingName): string | undefined =>
-    (values[name] as string | undefined) ?? (env[SETTINGS[name].env] || undefined);
+  const values = parseFlags(argv);
+  const get = (name: SettingName): string | undefined => values[name] ?? (env[SETTINGS[name].env] || undefined);
   const paths = homePaths(resolveHome(get("home")));
   const number = (name: SettingName, fallback: number) => positiveInt(get(name), name, fallback);
+  const listen = parseListen(get("listen"));
+  const token = daemonToken(values["token-file"], env);
+  checkExposure(listen, token);
   return {
     paths,
     intervalMs: duration(get("interval"), "interval", 1000, 1),
     retentionMs: duration(get("retention"), "retention", 3_600_000, 0),
     historyRetentionMs: duration(get("history-retention"), "history-retention", 7 * 86_400_000, 1),
     heartbeatMs: duration(get("heartbeat"), "heartbeat", 15_000, 10),
-    listen: parseListen(get("listen")),
+    listen,
+    token,
+    tls: tlsFiles(get("tls-cert"), get("tls-key")),
     logFile: get("log-file") ?? paths.log,
     logLevel: oneOf(get("log-level") ?? "info", "log-level", LOG_LEVELS),
+    logFormat: oneOf(get("log-format") ?? "json", "log-format", LOG_FORMATS),
     synchronous: oneOf((get("synchronous") ?? "normal").toUpperCase(), "synchronous", ["NORMAL", "FULL"] as const),
     busyTimeoutMs: duration(get("busy-timeout"), "busy-timeout", 5000, 0),
     maxWatchers: number("max-watchers", 20_000),
@@ -88,6 +124,40 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     askTimeoutMs: duration(get("ask-timeout"), "ask-timeout", 600_000, 1),
     maxAgents: number("max-agents", 4),
   };
+}
+
+// Flags of every setting that has one; `--token` is refused with a pointer to the safe ways.
+function parseFlags(argv: string[]): Partial<Record<SettingName, string>> {
+  const names = (Object.keys(SETTINGS) as SettingName[]).filter((name) => (SETTINGS[name] as Setting).flag !== false);
+  const options = Object.fromEntries(names.map((name) => [name, { type: "string" as const }]));
+  if (argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
+    throw new Error("the daemon takes no --token flag (it would show in ps): use --token-file FILE or set CLAUDE_COMMS_TOKEN");
+  }
+  return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Partial<Record<SettingName, string>>;
+}
+
+function daemonToken(flagFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const token = resolveToken({ flagFile, envToken: env.CLAUDE_COMMS_TOKEN || undefined, envFile: env.CLAUDE_COMMS_TOKEN_FILE || undefined });
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`the bearer token has ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} (for example: openssl rand -hex 32)`);
+  }
+  return token;
+}
+
+// Reachable from other machines only with a token: refuse to start rather than serve anyone.
+function checkExposure(listen: ListenAddress | undefined, token: string | undefined): void {
+  if (!listen || listen.loopback || token) return;
+  throw new Error(
+    `--listen ${listen.host}:${listen.port} is not a loopback address, so other machines could reach the daemon: ` +
+      "set a bearer token with --token-file FILE or CLAUDE_COMMS_TOKEN (for example: openssl rand -hex 32 > FILE), " +
+      "or listen on 127.0.0.1",
+  );
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined): DaemonConfig["tls"] {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error("TLS needs both --tls-cert and --tls-key (or CLAUDE_COMMS_TLS_CERT and CLAUDE_COMMS_TLS_KEY)");
+  return { certFile, keyFile };
 }
 
 function duration(text: string | undefined, name: string, fallback: number, minMs: number): number {
@@ -111,15 +181,12 @@ function oneOf<T extends string>(value: string, name: string, allowed: readonly 
   return value as T;
 }
 
-/** Parses HOST:PORT (IPv6 in brackets). Only loopback hosts are accepted for now. */
-export function parseListen(text: string | undefined): { host: string; port: number } | undefined {
+/** Parses HOST:PORT (IPv6 in brackets) and says whether the host is loopback. */
+export function parseListen(text: string | undefined): ListenAddress | undefined {
   if (!text) return undefined;
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
   const port = Number(match?.[3]);
   if (!match || port > 65535) throw new Error(`--listen must be HOST:PORT (for example 127.0.0.1:7777), not "${text}"`);
   const host = match[1] ?? match[2] ?? "";
-  if (!["127.0.0.1", "localhost", "::1"].includes(host) && !host.startsWith("127.")) {
-    throw new Error(`--listen ${text} is not a loopback address: only 127.0.0.0/8, localhost and ::1 are allowed`);
-  }
-  return { host, port };
+  return { host, port, loopback: isLoopback(host) };
 }

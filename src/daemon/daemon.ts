@@ -14,6 +14,7 @@ import { acquireLock } from "./lock.js";
 import { listenTcp, listenUnix, type Listener } from "./listeners.js";
 import { openLogger, type Logger } from "./logger.js";
 import { buildServer, routes, type BuiltServer } from "./server.js";
+import { loadTls } from "./tls.js";
 
 /** Callbacks for a daemon embedded in another Node process. */
 export interface DaemonHooks {
@@ -68,8 +69,9 @@ export class Daemon {
     fs.mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
     fs.chmodSync(config.paths.home, 0o700);
     const releaseLock = acquireLock(config.paths.lock, config.paths.socket);
-    const log = openLogger(config.logFile, config.logLevel);
+    const log = openLogger(config.logFile, config.logLevel, config.logFormat);
     let store: Store | undefined;
+    let created: Daemon | undefined;
     try {
       store = await openStore({ path: config.paths.database, synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
       const orphaned = await store.write((trx) => failOrphanedRuns(trx));
@@ -96,9 +98,9 @@ export class Daemon {
       const shutdown = new AbortController();
       const ctx = serviceContext(config, store, hub, poller, agents, shutdown.signal, () => holder.daemon);
       holder.ctx = ctx;
-      const server = buildServer(routes(ctx), { maxRequestBytes: config.maxRequestBytes, log });
+      const server = buildServer(routes(ctx), { maxRequestBytes: config.maxRequestBytes, token: config.token, log });
       const daemon = new Daemon(config, store, hub, poller, agents, server, log, releaseLock, shutdown);
-      holder.daemon = daemon;
+      holder.daemon = created = daemon;
       const health = store.health;
       health.onChange(() =>
         health.serving
@@ -111,9 +113,13 @@ export class Daemon {
       log.info("daemon started", { pid: process.pid, version: VERSION, listen: daemon.listen, store: store.description });
       return daemon;
     } catch (err) {
-      await store?.close().catch(() => undefined);
-      log.close();
-      releaseLock();
+      // Past construction (e.g. the TCP bind failed), stop() undoes everything: poller, listeners, store, lock, log.
+      if (created) await created.stop("start failed");
+      else {
+        await store?.close().catch(() => undefined);
+        log.close();
+        releaseLock();
+      }
       throw err;
     }
   }
@@ -139,9 +145,15 @@ export class Daemon {
   }
 
   private async bind(): Promise<void> {
-    this.listeners.push(await listenUnix(this.server.createServer(), this.config.paths.socket));
-    const tcp = this.config.listen;
-    if (tcp) this.listeners.push(await listenTcp(this.server.createServer(), tcp.host, tcp.port));
+    const { listen: tcp, tls: tlsFiles, token } = this.config;
+    const tls = tcp && tlsFiles ? loadTls(tlsFiles) : undefined;
+    this.listeners.push(await listenUnix(this.server.createServer("unix"), this.config.paths.socket));
+    if (!tcp) return;
+    this.listeners.push(await listenTcp(this.server.createServer("tcp", tls), tcp.host, tcp.port));
+    this.log.info("TCP listener", { address: this.listeners.at(-1)!.address, tls: Boolean(tls), token: Boolean(token) });
+    if (!tcp.loopback && !tls) {
+      this.log.warn("the TCP listener is not loopback and has no TLS: the token and messages cross the network in clear (set --tls-cert and --tls-key)");
+    }
   }
 
   /** Stops gracefully; every step runs even if an earlier one fails. Idempotent. */
@@ -220,6 +232,8 @@ async function closeSessions(server: BuiltServer, graceMs: number): Promise<void
         }),
     ),
   );
+  // destroy() after close() still waits for the peer to close; a client that stopped reading never does.
+  for (const socket of server.sockets) socket.destroy();
 }
 
 function dispatchHooks(hooks: DaemonHooks, event: EventRecord, log: Logger): void {

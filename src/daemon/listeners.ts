@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import type http2 from "node:http2";
+import type { AnyHttp2Server } from "./server.js";
 
 /** A bound listener and how to close it. */
 export interface Listener {
@@ -9,7 +9,7 @@ export interface Listener {
 }
 
 /** Listens on a Unix socket (mode 0600), replacing a stale socket file left by a crash. */
-export async function listenUnix(server: http2.Http2Server, socketPath: string): Promise<Listener> {
+export async function listenUnix(server: AnyHttp2Server, socketPath: string): Promise<Listener> {
   fs.rmSync(socketPath, { force: true });
   const previous = process.umask(0o177); // the socket is created 0600, never briefly wider
   try {
@@ -27,16 +27,31 @@ export async function listenUnix(server: http2.Http2Server, socketPath: string):
   };
 }
 
-/** Listens on TCP; port 0 picks a free port (the address says which). */
-export async function listenTcp(server: http2.Http2Server, host: string, port: number): Promise<Listener> {
-  await bind(server, (done) => server.listen(port, host, done));
+/** Listens on TCP; port 0 picks a free port (the address says which). Bind errors say what to change. */
+export async function listenTcp(server: AnyHttp2Server, host: string, port: number): Promise<Listener> {
+  try {
+    await bind(server, (done) => server.listen(port, host, done));
+  } catch (error) {
+    throw bindError(error as NodeJS.ErrnoException, host, port);
+  }
   const bound = server.address();
   const actualPort = typeof bound === "object" && bound ? bound.port : port;
   const shown = host.includes(":") ? `[${host}]` : host;
   return { address: `${shown}:${actualPort}`, close: () => closeServer(server) };
 }
 
-function bind(server: http2.Http2Server, listen: (done: () => void) => void): Promise<void> {
+function bindError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const hints: Record<string, string> = {
+    EADDRINUSE: `cannot listen on ${where}: another process listens there (pick another port, or port 0 for a free one)`,
+    EADDRNOTAVAIL: `cannot listen on ${where}: no network interface of this machine has that address (0.0.0.0 means every interface)`,
+    EACCES: `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
+    ENOTFOUND: `cannot listen on ${where}: host name "${host}" does not resolve`,
+  };
+  return new Error(hints[error.code ?? ""] ?? `cannot listen on ${where}: ${error.message}`, { cause: error });
+}
+
+function bind(server: AnyHttp2Server, listen: (done: () => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     listen(() => {
@@ -46,6 +61,6 @@ function bind(server: http2.Http2Server, listen: (done: () => void) => void): Pr
   });
 }
 
-function closeServer(server: http2.Http2Server): Promise<void> {
+function closeServer(server: AnyHttp2Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -4,8 +4,12 @@ import fs from "node:fs";
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 /** One log level. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Log line formats: one JSON object per line, or `TIME LEVEL msg key=value …` for people. */
+export const LOG_FORMATS = ["json", "text"] as const;
+/** One log format. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** Writes one JSON object per line: time, level, msg, and the given fields. */
+/** Writes one line per entry: time, level, msg, and the given fields. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -15,15 +19,16 @@ export interface Logger {
 }
 
 /**
- * Opens a JSON-lines logger on a file (appended, mode 0600) or on stderr ("-"). Lines below
- * `level` are dropped. A failing log write never takes the daemon down.
+ * Opens a logger on a file (appended, mode 0600) or on stderr ("-"): JSON lines by default,
+ * or text. Lines below `level` are dropped. A failing log write never takes the daemon down.
  */
-export function openLogger(target: string, level: LogLevel = "info"): Logger {
+export function openLogger(target: string, level: LogLevel = "info", format: LogFormat = "json"): Logger {
   const min = LOG_LEVELS.indexOf(level);
   const fd = target === "-" ? 2 : fs.openSync(target, "a", 0o600);
+  const render = format === "json" ? jsonLine : textLine;
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LOG_LEVELS.indexOf(lvl) < min) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }, errorReplacer);
+    const line = render(new Date().toISOString(), lvl, msg, fields);
     try {
       fs.writeSync(fd, `${line}\n`);
     } catch {
@@ -39,6 +44,25 @@ export function openLogger(target: string, level: LogLevel = "info"): Logger {
       if (fd !== 2) fs.closeSync(fd);
     },
   };
+}
+
+function jsonLine(time: string, level: LogLevel, msg: string, fields?: Record<string, unknown>): string {
+  return JSON.stringify({ time, level, msg, ...fields }, errorReplacer);
+}
+
+// `2025-01-01T00:00:00.000Z INFO daemon started pid=12 listen=["unix:/…"]`: strings bare when
+// they have no spaces or quotes, everything else as JSON; an error's stack on following lines.
+function textLine(time: string, level: LogLevel, msg: string, fields: Record<string, unknown> = {}): string {
+  let stack = "";
+  const pairs = Object.entries(fields).map(([key, value]) => {
+    if (value instanceof Error) {
+      stack ||= value.stack ? `\n${value.stack.replace(/^/gm, "    ")}` : "";
+      return `${key}=${JSON.stringify(value.message)}`;
+    }
+    const bare = typeof value === "string" && /^[^\s"=]+$/.test(value);
+    return `${key}=${bare ? value : JSON.stringify(value, errorReplacer)}`;
+  });
+  return [time, level.toUpperCase(), msg, ...pairs].join(" ") + stack;
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {

@@ -1,18 +1,24 @@
 import http2 from "node:http2";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type net from "node:net";
+import { createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
 import { ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
 import { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { ServiceContext } from "../service/context.js";
+import { toConnectError } from "../service/errors.js";
+import { kPeer, TlsRequiredError, type Peer } from "../service/peer.js";
 import { healthService } from "../service/health-service.js";
 import { REFLECTION_SERVICES, reflectionServices } from "../service/reflection-service.js";
 import { messageService } from "../service/message-service.js";
 import { moduleService } from "../service/module-service.js";
 import { pollingService } from "../service/polling-service.js";
+import { bearerAuthInterceptor } from "./auth.js";
 import { errorInterceptor, InFlight } from "./interceptors.js";
 import type { Logger } from "./logger.js";
+import type { TlsMaterial } from "./tls.js";
+import { createSniffingServer } from "./tls-sniff.js";
 
 /** Limits of the HTTP/2 server. */
 export interface ServerOptions {
@@ -20,15 +26,35 @@ export interface ServerOptions {
   maxRequestBytes: number;
   /** Concurrent streams per HTTP/2 connection. */
   maxConcurrentStreams?: number;
+  /** Bearer token required on TCP listeners (never on the Unix socket); none when unset. */
+  token?: string;
   log: Logger;
 }
 
+/** A listening server: HTTP/2 cleartext, or TLS (with a plaintext explainer) over one port. */
+export type AnyHttp2Server = http2.Http2Server | net.Server;
+
+const TLS_REQUIRED =
+  "this daemon's TCP listener requires TLS: connect with https:// and trust the daemon's certificate " +
+  "(claude-comms: --tls-ca FILE or CLAUDE_COMMS_TLS_CA)";
+
 /** The request handler and what a graceful stop needs to reach. */
 export interface BuiltServer {
-  /** Creates an HTTP/2 server (h2c) serving every service; call as many times as listeners. */
-  createServer(): http2.Http2Server;
+  /**
+   * Creates an HTTP/2 server serving every service, one per listener: requests are tagged
+   * with the listener (the Unix socket is trusted, TCP needs the token). With `tls` it
+   * serves TLS (ALPN h2 only) and answers plaintext clients FAILED_PRECONDITION saying so;
+   * else h2c.
+   */
+  createServer(listener: Peer["listener"], tls?: TlsMaterial): AnyHttp2Server;
   /** Every open HTTP/2 session, to close on stop. */
   sessions: Set<http2.ServerHttp2Session>;
+  /**
+   * The socket of every open connection. A session's close() only half-closes its socket and
+   * waits for the peer, which a client that stopped reading never answers: the stop destroys
+   * the sockets still open after its grace.
+   */
+  sockets: Set<net.Socket>;
   inflight: InFlight;
 }
 
@@ -47,27 +73,58 @@ export function routes(ctx: ServiceContext): (router: ConnectRouter) => void {
   };
 }
 
-/** Builds the server without listening: gRPC, gRPC-Web and Connect on one h2c handler. */
+/** Builds the server without listening: gRPC, gRPC-Web and Connect on one handler. */
 export function buildServer(register: (router: ConnectRouter) => void, options: ServerOptions): BuiltServer {
   const inflight = new InFlight();
   const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<net.Socket>();
+  const peers = new WeakMap<object, Peer>();
+  // The error interceptor is outermost, so refusals by the inner ones get their codes mapped.
+  const interceptors: Interceptor[] = [errorInterceptor(options.log, inflight)];
+  if (options.token) interceptors.push(bearerAuthInterceptor(options.token));
   const handler = connectNodeAdapter({
     routes: register,
-    interceptors: [errorInterceptor(options.log, inflight)],
+    interceptors,
     readMaxBytes: options.maxRequestBytes,
     writeMaxBytes: options.maxRequestBytes * 4,
+    // A request not tagged by a listener below is treated as TCP: never trusted by mistake.
+    contextValues: (req) => createContextValues().set(kPeer, peers.get(req) ?? { listener: "tcp" }),
   });
-  const createServer = () => {
-    const server = http2.createServer(
-      { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 } },
-      handler,
-    );
-    server.on("session", (session) => {
-      sessions.add(session);
-      session.on("close", () => sessions.delete(session));
-      session.on("error", () => undefined); // a broken client connection is not our failure
-    });
-    return server;
+  const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 };
+  const track = <S extends net.Server>(server: S) => (trackSessions(server, sessions, sockets, options.log), server);
+  const createServer = (listener: Peer["listener"], tls?: TlsMaterial) => {
+    const tagged = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      peers.set(req, { listener, address: listener === "tcp" ? req.socket.remoteAddress : undefined });
+      handler(req, res);
+    };
+    if (!tls) return track(http2.createServer({ settings }, tagged));
+    // Tracked too: a connection still silent (not yet handed on) is destroyed on stop as well.
+    return track(createSniffingServer({
+      tls: track(http2.createSecureServer({ settings, cert: tls.cert, key: tls.key, allowHTTP1: false }, tagged)),
+      plain: track(http2.createServer({ settings }, tlsRequiredHandler(register))),
+    }));
   };
-  return { createServer, sessions, inflight };
+  return { createServer, sessions, sockets, inflight };
+}
+
+// Answers every call FAILED_PRECONDITION "requires TLS", in the caller's own protocol.
+function tlsRequiredHandler(register: (router: ConnectRouter) => void) {
+  return connectNodeAdapter({
+    routes: register,
+    interceptors: [() => async () => { throw toConnectError(new TlsRequiredError(TLS_REQUIRED)); }],
+  });
+}
+
+function trackSessions(server: net.Server, sessions: Set<http2.ServerHttp2Session>, sockets: Set<net.Socket>, log: Logger): void {
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", () => undefined); // a broken client connection is not our failure
+  });
+  // A client speaking plaintext (or an untrusting one) to the TLS listener: its failure, not ours.
+  server.on("tlsClientError", (err: Error) => log.debug("TLS handshake failed", { error: err.message }));
 }

@@ -12,6 +12,7 @@ import {
   StoreReadOnlyError,
   domainErrorFromDriver,
 } from "../store/errors.js";
+import { PermissionDeniedError, TlsRequiredError, UnauthenticatedError } from "./peer.js";
 
 const CODES: Array<[new (...args: never[]) => Error, Code]> = [
   [NotFoundError, Code.NotFound],
@@ -22,6 +23,9 @@ const CODES: Array<[new (...args: never[]) => Error, Code]> = [
   [StoreFullError, Code.ResourceExhausted],
   [StoreReadOnlyError, Code.FailedPrecondition],
   [ResourceLimitError, Code.ResourceExhausted],
+  [UnauthenticatedError, Code.Unauthenticated],
+  [PermissionDeniedError, Code.PermissionDenied],
+  [TlsRequiredError, Code.FailedPrecondition],
 ];
 
 /**

@@ -8,6 +8,7 @@ import { InvalidInputError, NotFoundError } from "../store/errors.js";
 import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
+import { requireLocalPeer } from "./peer.js";
 import { checkLabels, decodePageToken, encodePageToken, optionalDurationMs, optionalId, pageSize, requireId } from "./validate.js";
 import { waitForFinish } from "./wait.js";
 import { watchOne } from "./watch.js";
@@ -125,7 +126,8 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       };
     },
 
-    async stopDaemon() {
+    async stopDaemon(_req, context) {
+      requireLocalPeer(context, "StopDaemon");
       ctx.requestStop();
       return {};
     },

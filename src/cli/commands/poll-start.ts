@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { checkAddress } from "../../client/transport.js";
 import { homePaths, resolveHome } from "../../shared/paths.js";
 import { durationOption } from "../args.js";
-import type { CommandContext } from "../context.js";
+import { tokenOf, type CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 
 // How long a detached start waits for the daemon's ready line.
@@ -16,6 +16,10 @@ interface StartOptions {
   listen?: string;
   heartbeat?: string;
   logFile?: string;
+  logLevel?: string;
+  logFormat?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   foreground?: boolean;
 }
 
@@ -34,7 +38,19 @@ interface ReadyLine {
  */
 export async function run(ctx: CommandContext, opts: StartOptions): Promise<number> {
   const args = daemonArgs(ctx, opts);
-  return opts.foreground ? runForeground(args, opts) : startDetached(ctx, args);
+  const env = daemonEnv(ctx);
+  return opts.foreground ? runForeground(args, env, opts) : startDetached(ctx, args, env);
+}
+
+// The token (global --token, --token-file or their variables) reaches the daemon in its
+// environment, never in its argv where `ps` would show it.
+function daemonEnv(ctx: CommandContext): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const token = tokenOf(ctx.globals);
+  delete env.CLAUDE_COMMS_TOKEN_FILE;
+  if (token) env.CLAUDE_COMMS_TOKEN = token;
+  else delete env.CLAUDE_COMMS_TOKEN;
+  return env;
 }
 
 /** The daemon program, next to the CLI in the build: `dist/src/daemon/main.js`. */
@@ -59,12 +75,17 @@ function daemonArgs(ctx: CommandContext, opts: StartOptions): string[] {
     }
   }
   if (opts.logFile !== undefined) args.push("--log-file", opts.logFile === "-" ? "-" : path.resolve(opts.logFile));
+  if (opts.logLevel !== undefined) args.push("--log-level", opts.logLevel);
+  if (opts.logFormat !== undefined) args.push("--log-format", opts.logFormat);
+  // The daemon runs from "/": relative paths are resolved here.
+  if (opts.tlsCert !== undefined) args.push("--tls-cert", path.resolve(opts.tlsCert));
+  if (opts.tlsKey !== undefined) args.push("--tls-key", path.resolve(opts.tlsKey));
   return args;
 }
 
-async function startDetached(ctx: CommandContext, args: string[]): Promise<number> {
+async function startDetached(ctx: CommandContext, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // cwd "/": a long-lived daemon must not pin whatever directory it was started from.
-  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], cwd: "/" });
+  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], cwd: "/", env });
   const ready = await waitForReady(child, homePaths(resolveHome(ctx.globals.home)).log);
   child.unref();
   child.stdout?.destroy();
@@ -132,9 +153,9 @@ function lastLine(stderr: string): string | undefined {
   return line.replace(/^claude-comms(?:[ -]daemon)?:\s*/, "");
 }
 
-function runForeground(args: string[], opts: StartOptions): Promise<number> {
+function runForeground(args: string[], env: NodeJS.ProcessEnv, opts: StartOptions): Promise<number> {
   if (opts.logFile === undefined) args.push("--log-file", "-");
-  const child = spawn(process.execPath, args, { stdio: "inherit" });
+  const child = spawn(process.execPath, args, { stdio: "inherit", env });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));

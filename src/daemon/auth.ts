@@ -1,0 +1,31 @@
+import crypto from "node:crypto";
+import type { Interceptor } from "@connectrpc/connect";
+import { kPeer, UnauthenticatedError } from "../service/peer.js";
+
+const HOW = "TCP requests to this daemon must carry the header 'authorization: Bearer <token>'";
+
+/**
+ * Requires `authorization: Bearer <token>` on every request that arrives over TCP; the Unix
+ * socket is trusted by its file permissions. Tokens are compared as SHA-256 digests with
+ * `crypto.timingSafeEqual` (equal lengths, constant time) and never logged or echoed.
+ */
+export function bearerAuthInterceptor(token: string): Interceptor {
+  const expected = digest(token);
+  return (next) => async (req) => {
+    if (req.contextValues.get(kPeer).listener === "tcp") checkAuthorization(req.header.get("authorization"), expected);
+    return next(req);
+  };
+}
+
+function checkAuthorization(header: string | null, expected: Buffer): void {
+  if (header === null) throw new UnauthenticatedError(`missing bearer token: ${HOW}`);
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (!match) throw new UnauthenticatedError(`malformed authorization header: ${HOW}`);
+  if (!crypto.timingSafeEqual(digest(match[1]!), expected)) {
+    throw new UnauthenticatedError("invalid bearer token: it does not match the token the daemon was started with");
+  }
+}
+
+function digest(text: string): Buffer {
+  return crypto.createHash("sha256").update(text, "utf8").digest();
+}

@@ -1,0 +1,94 @@
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
+import { runProgram } from "./helpers/run.js";
+import { makeTempHome } from "./helpers/temp-home.js";
+import { makeTestCredentials, type TestCredentials } from "./helpers/tls.js";
+
+/*
+ * Another language against a real daemon: examples/python/watch_message.py (Debian's
+ * python3-grpcio, stubs generated from proto/ into a temp dir by examples/python/generate.sh)
+ * adds a message, shows it and watches it to COMPLETE over the Unix socket, TCP, and TLS
+ * with a token. .ci/run installs the Debian packages this needs.
+ */
+
+// Debian's interpreter: the default python3 here is another build that does not see python3-grpcio.
+const PYTHON = "/usr/bin/python3";
+const EXAMPLE = fileURLToPath(new URL("../examples/python/watch_message.py", import.meta.url));
+const GENERATE = fileURLToPath(new URL("../examples/python/generate.sh", import.meta.url));
+
+describe("the Python example client", () => {
+  const temp = makeTempHome("cc-py-");
+  const stubs = `${temp.home}/stubs`;
+  let creds: TestCredentials;
+  let plain: DaemonProcess;
+  let secure: DaemonProcess;
+
+  beforeAll(async () => {
+    const probe = await runProgram(PYTHON, ["-c", "import grpc, google.protobuf"]);
+    if (probe.code !== 0) throw new Error(`${PYTHON} cannot import grpc (apt-get install python3-grpcio; .ci/run does): ${probe.stderr}`);
+    const generated = await runProgram(GENERATE, [stubs]);
+    if (generated.code !== 0) throw new Error(`generate.sh failed: ${generated.stderr}`);
+    creds = makeTestCredentials(temp.home);
+    fs.mkdirSync(`${temp.home}/p`);
+    fs.mkdirSync(`${temp.home}/s`);
+    const fast = ["--interval", "0.1", "--listen", "127.0.0.1:0"];
+    plain = await startDaemonProcess(`${temp.home}/p`, fast);
+    secure = await startDaemonProcess(`${temp.home}/s`, [...fast, "--tls-cert", creds.cert, "--tls-key", creds.key, "--token-file", creds.tokenFile]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([plain?.stop(), secure?.stop()]);
+    temp.cleanup();
+  });
+
+  const python = (args: string[]) => runProgram(PYTHON, [EXAMPLE, "--stubs", stubs, ...args], { timeoutMs: 30_000 });
+
+  /** Checks the example's output: created, monitored, shown, then watched to COMPLETE in order. */
+  function expectCompleted(stdout: string, id: string): void {
+    const lines = stdout.trim().split("\n");
+    expect(lines.slice(0, 3)).toEqual([
+      `created ${id} in thread python-example`,
+      `monitoring ${id} (times out in 60s)`,
+      expect.stringMatching(/^show: PENDING, history: seq=\d+ CREATED PENDING 0 bytes, seq=\d+ REGISTERED PENDING 0 bytes$/),
+    ]);
+    const watched = lines.filter((l) => l.startsWith("watch: ")).map((l) => l.replace(/seq=\d+ /, ""));
+    expect(watched[0]).toBe("watch: SNAPSHOT PENDING 0 bytes");
+    expect(watched[1]).toBe("watch: STATUS_CHANGED PROCESSING 0 bytes");
+    expect(watched.at(-1)).toBe("watch: STATUS_CHANGED COMPLETE 18 bytes");
+    const seqs = lines.filter((l) => l.startsWith("watch: ")).map((l) => Number(/seq=(\d+)/.exec(l)![1]));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(lines.at(-1)).toBe(`done: ${id} COMPLETE`);
+  }
+
+  it("adds, shows and watches a message to COMPLETE over the Unix socket", async () => {
+    const res = await python(["--unix", plain.socket, "--message", "py-unix"]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expectCompleted(res.stdout, "py-unix");
+  });
+
+  it("does the same over TCP", async () => {
+    const res = await python(["--address", plain.listen[1]!, "--message", "py-tcp"]);
+    expect(res.stderr).toBe("");
+    expectCompleted(res.stdout, "py-tcp");
+  });
+
+  it("does the same over TLS with the bearer token", async () => {
+    const res = await python(["--address", secure.listen[1]!, "--tls-ca", creds.cert, "--token-file", creds.tokenFile, "--message", "py-tls"]);
+    expect(res.stderr).toBe("");
+    expectCompleted(res.stdout, "py-tls");
+  });
+
+  it("gets a clear error without the token, and in plaintext against the TLS listener", async () => {
+    const noToken = await python(["--address", secure.listen[1]!, "--tls-ca", creds.cert]);
+    expect([noToken.code, noToken.stderr]).toEqual([
+      1,
+      "error: UNAUTHENTICATED: missing bearer token: TCP requests to this daemon must carry the header 'authorization: Bearer <token>'\n",
+    ]);
+    const plaintext = await python(["--address", secure.listen[1]!, "--token-file", creds.tokenFile]);
+    expect(plaintext.code).toBe(1);
+    expect(plaintext.stderr).toMatch(/^error: FAILED_PRECONDITION: this daemon's TCP listener requires TLS: connect with https:\/\//);
+  });
+});
