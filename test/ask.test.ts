@@ -174,7 +174,7 @@ describe("a daemon restarted during an ask", () => {
     c = connectClients(daemon.socket);
     const { message } = await c.polling.showMessage({ messageId: ids.responseMessageId });
     expect(message?.status).toBe(MessageStatus.FAILED);
-    expect(message?.error).toMatch(/daemon restarted before the agent finished/);
+    expect(message?.error).toMatch(/stopped before the agent finished/);
     await daemon.stop();
     temp.cleanup();
   });

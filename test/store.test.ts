@@ -40,7 +40,7 @@ describe("store", () => {
     await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "pending" }));
     await store.close();
     store = await openStore({ path: file });
-    expect(getMessage(store.reader, "a").status).toBe("pending");
+    expect((await getMessage(store.reader, "a")).status).toBe("pending");
     const migrations = await store.knex("knex_migrations").select("name");
     expect(migrations.map((m: { name: string }) => m.name)).toEqual(["0001_initial", "0002_modules"]);
   });
@@ -52,13 +52,13 @@ describe("store", () => {
     external.prepare("UPDATE messages SET content = 'abc' WHERE message_id = 'x'").run();
     external.prepare("UPDATE messages SET status = 'failed' WHERE message_id = 'x'").run();
     external.close();
-    const events = messageEventsAfter(store.reader, "x", 0);
+    const events = (await messageEventsAfter(store.reader, "x", 0));
     expect(events.map((e) => [e.kind, e.fromStatus, e.toStatus, e.contentLength])).toEqual([
       ["created", null, "pending", 0],
       ["status_changed", "pending", "processing", 0],
       ["status_changed", "processing", "failed", 3],
     ]);
-    const message = getMessage(store.reader, "x");
+    const message = (await getMessage(store.reader, "x"));
     expect(message.completedAt).not.toBeNull();
     expect(message.updatedAt).toBeGreaterThanOrEqual(message.createdAt);
   });
@@ -70,14 +70,14 @@ describe("store", () => {
     expect(() => external.prepare("UPDATE messages SET status = 'pending' WHERE message_id = 'done'").run()).toThrow(/terminal status/);
     expect(() => external.prepare("INSERT INTO messages (message_id, thread_id, status) VALUES ('y', 't', 'DONE')").run()).toThrow(/invalid status/);
     external.close();
-    expect(messageEventsAfter(store.reader, "done", 0)).toHaveLength(1);
+    expect((await messageEventsAfter(store.reader, "done", 0))).toHaveLength(1);
   });
 
   it("appends content and rejects unknown ids", async () => {
     await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "processing" }));
     expect(await store.write((trx) => appendContent(trx, "a", "héllo"))).toBe(6);
-    expect(getMessage(store.reader, "a", { contentFrom: 0 }).content).toBe("héllo");
-    expect(getMessage(store.reader, "a", { contentFrom: 3 }).content).toBe("llo");
+    expect((await getMessage(store.reader, "a", { contentFrom: 0 })).content).toBe("héllo");
+    expect((await getMessage(store.reader, "a", { contentFrom: 3 })).content).toBe("llo");
     await expect(store.write((trx) => appendContent(trx, "zz", "x"))).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -91,7 +91,7 @@ describe("store", () => {
     const written = await store.write((trx) => sampleProgress(trx, () => 0));
     expect(written).toBe(1);
     expect(await store.write((trx) => sampleProgress(trx, () => 0))).toBe(0);
-    const progress = messageEventsAfter(store.reader, "a", 0).filter((e) => e.kind === "progress");
+    const progress = (await messageEventsAfter(store.reader, "a", 0)).filter((e) => e.kind === "progress");
     expect(progress.map((e) => e.contentLength)).toEqual([6]);
   });
 
@@ -121,6 +121,6 @@ describe("store", () => {
     for (let i = 0; i < 50; i++) other.prepare("UPDATE messages SET metadata = ? WHERE message_id = 'c'").run(String(i));
     await Promise.all(writes);
     other.close();
-    expect(getMessage(store.reader, "c").contentLength).toBe(50);
+    expect((await getMessage(store.reader, "c")).contentLength).toBe(50);
   });
 });

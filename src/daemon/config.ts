@@ -11,6 +11,8 @@ export const MIN_TOKEN_LENGTH = 16;
 /** Everything the daemon can be told. Each setting is a flag and a CLAUDE_COMMS_* variable. */
 export interface DaemonConfig {
   paths: HomePaths;
+  /** The store: `sqlite:PATH` (default: comms.db in the home) or `postgres://…`. */
+  store: string;
   /** Poller interval, ms (default 1000). */
   intervalMs: number;
   /** How long finished messages stay monitored, ms (default 1 h). */
@@ -68,6 +70,7 @@ export interface Setting {
 /** The settings, their flags, variables and defaults (the README's configuration table). */
 export const SETTINGS = {
   home: { env: "CLAUDE_COMMS_HOME", default: "~/.claude-comms", help: "state directory (socket, database, log)" },
+  store: { env: "CLAUDE_COMMS_STORE", default: "sqlite:$HOME/comms.db", help: "sqlite:PATH, or postgres://USER@HOST:PORT/DB for several daemons" },
   interval: { env: "CLAUDE_COMMS_INTERVAL", default: "1", help: "poller interval in seconds (fractions allowed)" },
   retention: { env: "CLAUDE_COMMS_RETENTION", default: "1h", help: "how long finished messages stay monitored" },
   "history-retention": { env: "CLAUDE_COMMS_HISTORY_RETENTION", default: "7d", help: "how long events stay in the log" },
@@ -104,6 +107,7 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
   checkExposure(listen, token);
   return {
     paths,
+    store: parseStore(get("store"), paths.database),
     intervalMs: duration(get("interval"), "interval", 1000, 1),
     retentionMs: duration(get("retention"), "retention", 3_600_000, 0),
     historyRetentionMs: duration(get("history-retention"), "history-retention", 7 * 86_400_000, 1),
@@ -189,4 +193,11 @@ export function parseListen(text: string | undefined): ListenAddress | undefined
   if (!match || port > 65535) throw new Error(`--listen must be HOST:PORT (for example 127.0.0.1:7777), not "${text}"`);
   const host = match[1] ?? match[2] ?? "";
   return { host, port, loopback: isLoopback(host) };
+}
+
+/** Validates the store URL; the default is the SQLite file in the home. */
+export function parseStore(text: string | undefined, defaultFile: string): string {
+  if (!text) return `sqlite:${defaultFile}`;
+  if (/^postgres(ql)?:\/\/./.test(text) || /^sqlite:./.test(text)) return text;
+  throw new Error(`--store must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE, not "${text.replace(/:[^:@/]*@/, ":***@")}"`);
 }

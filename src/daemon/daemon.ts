@@ -4,12 +4,12 @@ import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
 import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
-import { failOrphanedRuns } from "../store/agent-runs.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
 import { isTerminalEvent } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";
+import { Lease } from "./lease.js";
 import { acquireLock } from "./lock.js";
 import { listenTcp, listenUnix, type Listener } from "./listeners.js";
 import { openLogger, type Logger } from "./logger.js";
@@ -48,6 +48,7 @@ export class Daemon {
     readonly hub: Hub,
     readonly poller: Poller,
     readonly agents: AgentSupervisor,
+    private readonly lease: Lease,
     private readonly server: BuiltServer,
     readonly log: Logger,
     private readonly releaseLock: () => void,
@@ -73,11 +74,11 @@ export class Daemon {
     let store: Store | undefined;
     let created: Daemon | undefined;
     try {
-      store = await openStore({ path: config.paths.database, synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
-      const orphaned = await store.write((trx) => failOrphanedRuns(trx));
-      if (orphaned) log.warn("failed responses whose agent was lost with the previous daemon", { count: orphaned });
-      const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
+      store = await openStore({ url: config.store, synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
       const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
+      const lease = new Lease(store, log, () => holder.ctx?.poller.wake());
+      await lease.start();
+      const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
       const agents = new AgentSupervisor({
         maxAgents: config.maxAgents,
         onQueuedCancel: (id, reason) =>
@@ -96,10 +97,10 @@ export class Daemon {
         },
       });
       const shutdown = new AbortController();
-      const ctx = serviceContext(config, store, hub, poller, agents, shutdown.signal, () => holder.daemon);
+      const ctx = serviceContext(config, store, hub, poller, agents, lease.daemonId, shutdown.signal, () => holder.daemon);
       holder.ctx = ctx;
       const server = buildServer(routes(ctx), { maxRequestBytes: config.maxRequestBytes, token: config.token, log });
-      const daemon = new Daemon(config, store, hub, poller, agents, server, log, releaseLock, shutdown);
+      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown);
       holder.daemon = created = daemon;
       const health = store.health;
       health.onChange(() =>
@@ -107,7 +108,7 @@ export class Daemon {
           ? log.info("store takes writes again; health SERVING")
           : log.warn("store refuses writes; health NOT_SERVING", { reason: health.reason }),
       );
-      poller.start();
+      await poller.start();
       daemon.scheduleProbe();
       await daemon.bind();
       log.info("daemon started", { pid: process.pid, version: VERSION, listen: daemon.listen, store: store.description });
@@ -173,6 +174,7 @@ export class Daemon {
       ["close connections", () => closeSessions(this.server, SESSION_GRACE_MS)],
       ["close listeners", () => Promise.all(closing)],
       ["stop agents", () => this.agents.close()],
+      ["give up the lease", () => this.lease.stop()],
       ["stop poller", () => this.poller.close()],
       ["close store", () => this.store.close()],
       ["release lock", () => this.releaseLock()],
@@ -195,6 +197,7 @@ function serviceContext(
   hub: Hub,
   poller: Poller,
   agents: AgentSupervisor,
+  daemonId: string,
   shutdown: AbortSignal,
   daemon: () => Daemon | undefined,
 ): ServiceContext {
@@ -216,6 +219,7 @@ function serviceContext(
     // After the response is on its way: stopping first would refuse the call itself.
     requestStop: () => setTimeout(() => void daemon()?.stop("StopDaemon"), 10),
     agents,
+    daemonId,
     agentCommand: config.agentCommand,
     defaultAskTimeoutMs: config.askTimeoutMs,
   };

@@ -29,9 +29,11 @@ export class InFlight {
  * calls in flight.
  */
 export function errorInterceptor(log: Logger, inflight: InFlight): Interceptor {
-  const map = (err: unknown, procedure: string) => {
+  const map = (err: unknown, procedure: string, signal: AbortSignal) => {
     const mapped = toConnectError(err);
-    if (mapped.code === Code.Internal) log.error("request failed", { procedure, err });
+    // The client resetting its stream (with whatever code it chose) is its leaving, not our failure.
+    const clientLeft = signal.aborted && err === signal.reason;
+    if (mapped.code === Code.Internal && !clientLeft) log.error("request failed", { procedure, err });
     else log.debug("request refused", { procedure, code: Code[mapped.code], error: mapped.rawMessage });
     return mapped;
   };
@@ -42,9 +44,9 @@ export function errorInterceptor(log: Logger, inflight: InFlight): Interceptor {
     try {
       const res = await next(req);
       if (!res.stream) return res;
-      return { ...res, message: mapStream(res.message, (err) => map(err, procedure)) };
+      return { ...res, message: mapStream(res.message, (err) => map(err, procedure, req.signal)) };
     } catch (err) {
-      throw map(err, procedure);
+      throw map(err, procedure, req.signal);
     } finally {
       if (unary) inflight.done();
     }

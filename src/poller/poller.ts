@@ -54,12 +54,15 @@ export class Poller {
   private readonly watched = new Map<string, Watched>();
   private readonly due = new DueQueue();
   private cursor = 0;
-  private lastDataVersion = -1;
+  private lastDataVersion = Number.NaN;
   private woken = true;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private closed = false;
   private nextCompaction = 0;
+  /** Whether this daemon runs deadlines, retention and compaction (see Store.isLeader). */
+  private leader = false;
+  private unsubscribe: () => void = () => undefined;
 
   constructor(
     private readonly store: Store,
@@ -78,15 +81,15 @@ export class Poller {
   }
 
   /** Loads the monitors, starts at the log's head and begins ticking. */
-  start(): void {
-    const reader = this.store.reader;
-    reader.snapshot(() => {
-      this.cursor = headSeq(reader);
-      for (const m of allMonitors(reader)) {
+  async start(): Promise<void> {
+    await this.store.reader.snapshot(async (reader) => {
+      this.cursor = await headSeq(reader);
+      for (const m of await allMonitors(reader)) {
         this.track(m.messageId, m.status as StatusName, m.contentLength, m, m.completedAt);
       }
     });
     this.hub.headSeq = this.cursor;
+    this.unsubscribe = this.store.onChange(() => this.wake());
     this.schedule(0);
   }
 
@@ -99,6 +102,7 @@ export class Poller {
   /** Stops ticking and waits for a running tick. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.unsubscribe();
     clearTimeout(this.timer);
     await this.ticking;
   }
@@ -114,37 +118,42 @@ export class Poller {
     this.ticking = this.tick().catch((err) => this.options.onError?.(err));
     await this.ticking;
     this.ticking = undefined;
-    const untilDue = this.due.peek() - performance.now();
+    const untilDue = this.leader ? this.due.peek() - performance.now() : Infinity;
     this.schedule(this.woken ? 0 : Math.max(0, Math.min(this.options.intervalMs, untilDue)));
   }
 
   /** One pass; exposed for benchmarks. */
   async tick(): Promise<void> {
     const started = performance.now();
-    const reader = this.store.reader;
-    const dataVersion = reader.dataVersion();
-    const nothingDue = this.due.peek() > started && this.nextCompaction > started;
-    if (dataVersion === this.lastDataVersion && !this.woken && nothingDue) {
+    const version = this.store.changeVersion();
+    // A follower never skips: it must keep trying to take over the singleton duties.
+    const nothingDue = this.leader && this.due.peek() > started && this.nextCompaction > started;
+    if (version === this.lastDataVersion && !this.woken && nothingDue) {
       this.stats.skip();
       return;
     }
     this.woken = false;
-    this.lastDataVersion = dataVersion;
-    let events = this.drain();
-    const wrote = (await this.sample()) + (await this.enforceDue(started)) + (await this.compact(started));
+    this.lastDataVersion = version;
+    this.leader = await this.store.isLeader();
+    let events = await this.drain();
+    // Singleton duties: with several daemons on one store only the leader samples progress,
+    // enforces deadlines and retention and compacts, so none of it happens twice.
+    const wrote = this.leader
+      ? (await this.sample()) + (await this.enforceDue(started)) + (await this.compact(started))
+      : 0;
     if (wrote) {
-      this.lastDataVersion = reader.dataVersion();
-      events += this.drain();
+      this.lastDataVersion = this.store.changeVersion();
+      events += await this.drain();
     }
     this.stats.record(started, events);
   }
 
-  private drain(): number {
+  private async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const batch = eventsAfter(this.store.reader, this.cursor, TAIL_BATCH);
+      const batch = await eventsAfter(this.store.reader, this.cursor, TAIL_BATCH);
       for (const event of batch) {
-        this.apply(event);
+        await this.apply(event);
         this.cursor = event.seq;
         this.hub.publish(event);
         this.options.onEvent?.(event);
@@ -154,10 +163,10 @@ export class Poller {
     }
   }
 
-  private apply(event: EventRecord): void {
+  private async apply(event: EventRecord): Promise<void> {
     const id = event.messageId;
     if (event.kind === "registered") {
-      const deadline = monitorDeadline(this.store.reader, id) ?? { deadlineAt: null, timeoutMs: null };
+      const deadline = (await monitorDeadline(this.store.reader, id)) ?? { deadlineAt: null, timeoutMs: null };
       this.track(id, event.toStatus ?? "pending", event.contentLength, deadline, null);
       return;
     }
@@ -216,7 +225,7 @@ export class Poller {
   }
 
   private async sample(): Promise<number> {
-    if (!this.store.reader.get("SELECT 1 FROM content_changes LIMIT 1")) return 0;
+    if (!(await this.store.reader.get("SELECT 1 FROM content_changes LIMIT 1"))) return 0;
     const known = (id: string) => {
       const state = this.watched.get(id);
       return state && !isTerminal(state.status) ? state.length : undefined;

@@ -40,7 +40,7 @@ export async function startAsk(ctx: ServiceContext, ask: Ask): Promise<AskIds> {
     await insertMessage(trx, { ...common, messageId: ids.questionId, module: ask.from, type: "question", content: ask.question, status: "complete" });
     await insertMessage(trx, { ...common, messageId: ids.responseId, module: ask.module.name, type: "response", content: "", status: "pending" });
     await upsertMonitor(trx, { messageId: ids.responseId, timeoutMs: ask.timeoutMs, labels: { from: ask.from, to: ask.module.name } });
-    await recordAgentRun(trx, ids.responseId, ask.module.name);
+    await recordAgentRun(trx, ids.responseId, ask.module.name, ctx.daemonId);
   });
   ctx.poller.wake();
   const deadline = performance.now() + ask.timeoutMs;

@@ -28,6 +28,8 @@ export interface ServiceContext {
   watchers: { count: number };
   /** Asks the daemon to stop (after the current response is sent). */
   requestStop(): void;
+  /** This daemon process's id (agent runs and leases belong to it). */
+  daemonId: string;
   /** Runs the agents of asks, a bounded number at once. */
   agents: AgentSupervisor;
   /** The agent command (argv) for modules without their own. */

@@ -17,7 +17,7 @@ export interface EventMatcher {
   /** Cheap test on the event's own fields (safe to run inside the hub's publish). */
   byEvent(event: EventRecord): boolean;
   /** Full test, looking up the message's module and monitor labels when the filter needs them. */
-  matches(event: EventRecord): boolean;
+  matches(event: EventRecord): Promise<boolean>;
 }
 
 /**
@@ -33,32 +33,41 @@ export function createMatcher(reader: Reader, filter: EventFilter): EventMatcher
     (!filter.messageIds.size || filter.messageIds.has(event.messageId)) &&
     (!filter.threadId || event.threadId === filter.threadId) &&
     (!filter.statuses.size || (event.toStatus !== null && filter.statuses.has(event.toStatus)));
-  const moduleOf = (id: string) => {
+  const moduleOf = async (id: string) => {
     let module = modules.get(id);
     if (module === undefined) {
-      module = reader.get<{ module: string | null }>("SELECT module FROM messages WHERE message_id = ?", [id])?.module ?? "";
-      modules.set(id, module);
+      const row = await reader.get<{ module: string | null }>("SELECT module FROM messages WHERE message_id = ?", [id]);
+      module = row?.module ?? "";
+      remember(modules, id, module);
     }
     return module;
   };
-  const labelsOf = (event: EventRecord) => {
+  const labelsOf = async (event: EventRecord) => {
     if (event.kind === "registered" || event.kind === "unregistered") labels.delete(event.messageId);
     let found = labels.get(event.messageId);
     if (!found) {
-      const row = reader.get<{ labels: string }>("SELECT labels FROM monitors WHERE message_id = ?", [event.messageId]);
+      const row = await reader.get<{ labels: string }>("SELECT labels FROM monitors WHERE message_id = ?", [event.messageId]);
       found = parseLabels(row?.labels ?? null);
-      labels.set(event.messageId, found);
+      remember(labels, event.messageId, found);
     }
     return found;
   };
   return {
     byEvent,
-    matches(event) {
+    async matches(event) {
       if (!byEvent(event)) return false;
-      if (filter.module && moduleOf(event.messageId) !== filter.module) return false;
+      if (filter.module && (await moduleOf(event.messageId)) !== filter.module) return false;
       if (!wantedLabels.length) return true;
-      const have = labelsOf(event);
+      const have = await labelsOf(event);
       return wantedLabels.every(([k, v]) => have[k] === v);
     },
   };
+}
+
+// A long-lived watch of everything sees unboundedly many messages: keep the caches bounded.
+const CACHE_LIMIT = 10_000;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
 }

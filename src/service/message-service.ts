@@ -18,14 +18,14 @@ export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageS
       const modules = req.modules.map((m) => requireId(m, "modules[]"));
       const input = { threadId, title: req.title, modules, metadata: metadataFromProto(req.metadata) };
       await store.write((trx) => insertThread(trx, input));
-      return { thread: threadToProto(getThread(store.reader, threadId)) };
+      return { thread: threadToProto(await getThread(store.reader, threadId)) };
     },
 
     async getThread(req) {
       const threadId = requireId(req.threadId, "thread_id");
-      return store.reader.snapshot((reader) => ({
-        thread: threadToProto(getThread(reader, threadId)),
-        messages: threadMessages(reader, threadId, req.includeContent).map(messageToProto),
+      return store.reader.snapshot(async (reader) => ({
+        thread: threadToProto(await getThread(reader, threadId)),
+        messages: (await threadMessages(reader, threadId, req.includeContent)).map(messageToProto),
       }));
     },
 
@@ -40,7 +40,7 @@ export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageS
         metadata: metadataFromProto(req.metadata),
       } as const;
       written(await store.write((trx) => insertMessage(trx, input)));
-      return { message: messageToProto(getMessage(store.reader, input.messageId)) };
+      return { message: messageToProto(await getMessage(store.reader, input.messageId)) };
     },
 
     async appendContent(req) {
@@ -53,7 +53,7 @@ export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageS
       const messageId = requireId(req.messageId, "message_id");
       const status = statusFromProto(req.status);
       written(await store.write((trx) => setStatus(trx, messageId, status, req.error)));
-      return { message: messageToProto(getMessage(store.reader, messageId)) };
+      return { message: messageToProto(await getMessage(store.reader, messageId)) };
     },
   };
 }

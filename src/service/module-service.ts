@@ -17,11 +17,11 @@ export function moduleService(ctx: ServiceContext): ServiceImpl<typeof ModuleSer
     async registerModule(req) {
       const input = checkModule(req.module);
       const created = await store.write((trx) => upsertModule(trx, input));
-      return { module: moduleToProto(getModule(store.reader, input.name)), created };
+      return { module: moduleToProto(await getModule(store.reader, input.name)), created };
     },
 
     async listModules() {
-      return { modules: listModules(store.reader).map(moduleToProto) };
+      return { modules: (await listModules(store.reader)).map(moduleToProto) };
     },
 
     async removeModule(req) {
@@ -32,7 +32,7 @@ export function moduleService(ctx: ServiceContext): ServiceImpl<typeof ModuleSer
 
     async askModule(req) {
       const from = requireId(req.fromModule, "from_module");
-      const module = getModule(store.reader, requireId(req.toModule, "to_module"));
+      const module = await getModule(store.reader, requireId(req.toModule, "to_module"));
       if (!req.question.trim()) throw new InvalidInputError("question is required");
       if (Buffer.byteLength(req.question) > MAX_QUESTION_BYTES) {
         throw new InvalidInputError(`question is over ${MAX_QUESTION_BYTES / 1024} KiB; put long material in a file and refer to it`);

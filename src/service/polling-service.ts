@@ -30,13 +30,13 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         labels: checkLabels(req.labels),
       };
       const created = written(await store.write((trx) => upsertMonitor(trx, input)));
-      return { message: messageToProto(getMessage(store.reader, messageId)), created };
+      return { message: messageToProto(await getMessage(store.reader, messageId)), created };
     },
 
     async removeMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
       const removed = written(await store.write((trx) => deleteMonitors(trx, [messageId], "removed")));
-      const message = getMessage(store.reader, messageId);
+      const message = await getMessage(store.reader, messageId);
       if (!removed) throw new NotFoundError(`message "${messageId}" is not monitored`);
       return { message: messageToProto(message) };
     },
@@ -44,14 +44,14 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
     async showMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
       const contentFrom = req.includeContent ? Number(req.contentOffset) : undefined;
-      return store.reader.snapshot((reader) => ({
-        message: messageToProto(getMessage(reader, messageId, { contentFrom })),
-        history: messageEventsAfter(reader, messageId, 0).map(eventToProto),
+      return store.reader.snapshot(async (reader) => ({
+        message: messageToProto(await getMessage(reader, messageId, { contentFrom })),
+        history: (await messageEventsAfter(reader, messageId, 0)).map(eventToProto),
       }));
     },
 
     async listMessages(req) {
-      const page = listMessages(store.reader, {
+      const page = await listMessages(store.reader, {
         status: req.status ? statusFromProto(req.status) : undefined,
         threadId: optionalId(req.threadId, "thread_id"),
         module: optionalId(req.module, "module"),
@@ -98,7 +98,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       const reason = req.reason || "cancelled";
       written(await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES)));
       ctx.agents.cancel(messageId, reason);
-      return { message: messageToProto(getMessage(store.reader, messageId)) };
+      return { message: messageToProto(await getMessage(store.reader, messageId)) };
     },
 
     async getDaemonStatus() {

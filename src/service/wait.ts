@@ -17,16 +17,16 @@ export async function waitForFinish(
   const sub = ctx.hub.subscribe({ messageId });
   try {
     const deadline = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-    let message = getMessage(ctx.store.reader, messageId);
+    let message = await getMessage(ctx.store.reader, messageId);
     while (!isTerminal(message.status)) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
       const batch = await sub.take(Math.min(remaining, 60_000), signal);
       if (batch.some((e) => e.toStatus !== null && isTerminal(e.toStatus))) {
-        message = getMessage(ctx.store.reader, messageId);
+        message = await getMessage(ctx.store.reader, messageId);
       }
     }
-    return getMessage(ctx.store.reader, messageId);
+    return await getMessage(ctx.store.reader, messageId);
   } finally {
     sub.close();
   }

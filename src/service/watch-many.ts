@@ -30,11 +30,11 @@ export async function* watchMany(
       yield heartbeatEvent(lastSeq);
     } else {
       const reader = ctx.store.reader;
-      const head = reader.snapshot(() => (checkResumable(reader, afterSeq), headSeq(reader)));
+      const head = await reader.snapshot(async (r) => (await checkResumable(r, afterSeq), headSeq(r)));
       for (let cursor = afterSeq; cursor < head; ) {
-        const batch = eventsAfter(reader, cursor, REPLAY_BATCH).filter((e) => e.seq <= head);
+        const batch = (await eventsAfter(reader, cursor, REPLAY_BATCH)).filter((e) => e.seq <= head);
         if (!batch.length) break;
-        for (const event of batch) if (matcher.matches(event)) yield eventToProto(event);
+        for (const event of batch) if (await matcher.matches(event)) yield eventToProto(event);
         cursor = batch[batch.length - 1]!.seq;
       }
       lastSeq = Math.max(afterSeq, head);

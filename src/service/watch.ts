@@ -20,16 +20,15 @@ interface WatchStart {
  * the log head, or (with `afterSeq`) every later event of the message. The caller has
  * subscribed to the hub before, so nothing committed after this read can be missed.
  */
-function readStart(ctx: ServiceContext, messageId: string, afterSeq: number | undefined): WatchStart {
-  const reader = ctx.store.reader;
-  return reader.snapshot(() => {
-    const message = getMessage(reader, messageId);
-    const head = headSeq(reader);
+function readStart(ctx: ServiceContext, messageId: string, afterSeq: number | undefined): Promise<WatchStart> {
+  return ctx.store.reader.snapshot(async (reader) => {
+    const message = await getMessage(reader, messageId);
+    const head = await headSeq(reader);
     if (afterSeq === undefined) {
       return { initial: [snapshotEvent(message, head)], lastSeq: head, finished: isTerminal(message.status) };
     }
-    checkResumable(reader, afterSeq);
-    const events = messageEventsAfter(reader, messageId, afterSeq);
+    await checkResumable(reader, afterSeq);
+    const events = await messageEventsAfter(reader, messageId, afterSeq);
     const terminalAt = events.findIndex(isTerminalEvent);
     const sent = terminalAt >= 0 ? events.slice(0, terminalAt + 1) : events;
     return {
@@ -54,7 +53,7 @@ export async function* watchOne(
   const sub = ctx.hub.subscribe({ messageId });
   ctx.watchers.count++;
   try {
-    const start = readStart(ctx, messageId, afterSeq);
+    const start = await readStart(ctx, messageId, afterSeq);
     yield* start.initial;
     if (start.finished) return;
     yield* follow(ctx, sub, start.lastSeq, signal, { isLast: isTerminalEvent });
@@ -67,7 +66,7 @@ export async function* watchOne(
 /** What a follower sends and when it stops. */
 export interface FollowOptions {
   /** Events not matching are skipped (default: all match). */
-  matches?: (event: EventRecord) => boolean;
+  matches?: (event: EventRecord) => boolean | Promise<boolean>;
   /** An event after which the stream ends (default: never). */
   isLast?: (event: EventRecord) => boolean;
 }
@@ -101,7 +100,7 @@ export async function* follow(
     for (const event of batch) {
       if (event.seq <= lastSeq) continue;
       lastSeq = event.seq;
-      if (options.matches && !options.matches(event)) continue;
+      if (options.matches && !(await options.matches(event))) continue;
       yield eventToProto(event);
       if (options.isLast?.(event)) return;
     }

@@ -1,10 +1,11 @@
+import os from "node:os";
 import type { Knex } from "knex";
 import { nowSeconds } from "./rows.js";
 import { ACTIVE_STATUSES } from "./status.js";
 
-/** Records that this daemon's agent is producing `messageId`. */
-export async function recordAgentRun(trx: Knex.Transaction, messageId: string, module: string): Promise<void> {
-  await trx("agent_runs").insert({ message_id: messageId, module, daemon_pid: process.pid, started_at: nowSeconds() });
+/** Records that daemon `daemonId`'s agent is producing `messageId`. */
+export async function recordAgentRun(trx: Knex.Transaction, messageId: string, module: string, daemonId: string): Promise<void> {
+  await trx("agent_runs").insert({ message_id: messageId, module, daemon_id: daemonId, started_at: nowSeconds() });
 }
 
 /** Notes the agent's pid once it runs. */
@@ -17,26 +18,45 @@ export async function finishAgentRun(trx: Knex.Transaction, messageId: string): 
   await trx("agent_runs").where("message_id", messageId).delete();
 }
 
+/** Records (or extends) this daemon's lease: it runs agents until `now + leaseMs`. */
+export async function renewLease(trx: Knex.Transaction, daemonId: string, leaseMs: number): Promise<void> {
+  const now = nowSeconds();
+  await trx("daemons")
+    .insert({ daemon_id: daemonId, pid: process.pid, host: os.hostname(), started_at: now, lease_until: now + leaseMs / 1000 })
+    .onConflict("daemon_id")
+    .merge(["lease_until"]);
+}
+
+/** Gives the lease up (a graceful stop, after its runs were finished). */
+export async function dropLease(trx: Knex.Transaction, daemonId: string): Promise<void> {
+  await trx("daemons").where("daemon_id", daemonId).delete();
+}
+
 /**
- * At start: every run recorded by an earlier daemon (one daemon per store, so all of them)
- * lost its agent. Their responses still PENDING or PROCESSING become FAILED, so nothing
- * stays unfinished forever. Returns how many were failed.
+ * Fails the runs whose daemon is gone, so no response stays PENDING or PROCESSING forever:
+ * with `othersAreGone` (SQLite: one daemon per store, so at start every run but ours lost
+ * its agent) all runs of other daemons; otherwise (PostgreSQL replicas) the runs of daemons
+ * whose lease expired. Returns how many responses were failed.
  */
-export async function failOrphanedRuns(trx: Knex.Transaction): Promise<number> {
-  const ids = ((await trx("agent_runs").select("message_id")) as Array<{ message_id: string }>).map((r) => r.message_id);
+export async function failOrphanedRuns(trx: Knex.Transaction, ownDaemonId: string, othersAreGone: boolean): Promise<number> {
+  const now = nowSeconds();
+  const orphaned = trx("agent_runs as r")
+    .leftJoin("daemons as d", "d.daemon_id", "r.daemon_id")
+    .where("r.daemon_id", "<>", ownDaemonId)
+    .select("r.message_id");
+  if (!othersAreGone) orphaned.andWhere((q) => q.whereNull("d.lease_until").orWhere("d.lease_until", "<", now));
+  const ids = ((await orphaned) as Array<{ message_id: string }>).map((r) => r.message_id);
   let failed = 0;
   for (const id of ids) {
-    const now = nowSeconds();
-    failed += await trx("messages")
-      .where("message_id", id)
-      .whereIn("status", ACTIVE_STATUSES)
-      .update({
-        status: "failed",
-        error: "daemon restarted before the agent finished; ask again",
-        updated_at: now,
-        completed_at: now,
-      });
+    failed += await trx("messages").where("message_id", id).whereIn("status", ACTIVE_STATUSES).update({
+      status: "failed",
+      error: "the daemon running its agent stopped before the agent finished; ask again",
+      updated_at: now,
+      completed_at: now,
+    });
+    await trx("agent_runs").where("message_id", id).delete();
   }
-  await trx("agent_runs").delete();
+  const expired = trx("daemons").where("daemon_id", "<>", ownDaemonId);
+  await (othersAreGone ? expired : expired.andWhere("lease_until", "<", now)).delete();
   return failed;
 }

@@ -5,8 +5,8 @@ import type { Reader } from "./reader.js";
 const KEY = "compacted_through";
 
 /** The highest seq that may have been compacted away (0 when nothing was). */
-export function compactedThrough(reader: Reader): number {
-  const row = reader.get<{ value: string }>("SELECT value FROM store_meta WHERE key = ?", [KEY]);
+export async function compactedThrough(reader: Reader): Promise<number> {
+  const row = await reader.get<{ value: string }>("SELECT value FROM store_meta WHERE key = ?", [KEY]);
   return row ? Number(row.value) : 0;
 }
 
@@ -14,8 +14,8 @@ export function compactedThrough(reader: Reader): number {
  * OutOfRangeError when resuming after `afterSeq` would skip compacted events, i.e. when
  * events with seq in (afterSeq, compacted_through] may be gone.
  */
-export function checkResumable(reader: Reader, afterSeq: number): void {
-  const through = compactedThrough(reader);
+export async function checkResumable(reader: Reader, afterSeq: number): Promise<void> {
+  const through = await compactedThrough(reader);
   if (afterSeq < through) {
     throw new OutOfRangeError(
       `after_seq ${afterSeq} is older than the retained history (oldest available seq ${through + 1}); ` +

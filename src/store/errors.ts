@@ -24,6 +24,9 @@ export class FailedPreconditionError extends StoreError {}
 /** The store is locked by another writer past the busy timeout, or shutting down: retry. */
 export class StoreBusyError extends StoreError {}
 
+/** The database server cannot be reached (PostgreSQL): retry. */
+export class StoreUnreachableError extends StoreBusyError {}
+
 /** The disk is full or the database reached its size limit. */
 export class StoreFullError extends StoreError {}
 
@@ -53,7 +56,11 @@ export function domainErrorFromDriver(err: unknown): StoreError | undefined {
   if (err instanceof StoreError) return err;
   const { code, message } = (err ?? {}) as SqliteLikeError;
   const text = typeof message === "string" ? message : "";
+  if (/Migration table is already locked/.test(text)) {
+    return new StoreBusyError("another daemon is migrating the store; retry shortly", { cause: err });
+  }
   if (typeof code !== "string") return undefined;
+  if (!code.startsWith("SQLITE")) return postgresError(code, text, err);
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return new StoreBusyError("the store is locked by another writer; retry shortly", { cause: err });
   }
@@ -67,6 +74,25 @@ export function domainErrorFromDriver(err: unknown): StoreError | undefined {
     return new AlreadyExistsError("the id already exists", { cause: err });
   }
   if (code === "SQLITE_CONSTRAINT_TRIGGER") {
+    const reason = /claude-comms: ([^\n]*)/.exec(text)?.[1] ?? "refused by the store";
+    return new FailedPreconditionError(reason, { cause: err });
+  }
+  return undefined;
+}
+
+// PostgreSQL SQLSTATE codes (and node's socket errors for an unreachable server).
+function postgresError(code: string, text: string, err: unknown): StoreError | undefined {
+  if (code === "40001" || code === "40P01" || code === "55P03") {
+    return new StoreBusyError("the store is busy with a conflicting write; retry shortly", { cause: err });
+  }
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "08006", "08001", "08003"].includes(code)) {
+    return new StoreUnreachableError("the database server cannot be reached; retry shortly", { cause: err });
+  }
+  if (code === "53100") return new StoreFullError("the database server's disk is full; free space and retry", { cause: err });
+  if (code === "25006") return new StoreReadOnlyError("the database is read-only; writes are refused until it is writable", { cause: err });
+  if (code === "23505") return new AlreadyExistsError("the id already exists", { cause: err });
+  if (code === "22021") return new InvalidInputError("content_offset is not on a character boundary", { cause: err });
+  if (code === "P0001") {
     const reason = /claude-comms: ([^\n]*)/.exec(text)?.[1] ?? "refused by the store";
     return new FailedPreconditionError(reason, { cause: err });
   }

@@ -1,24 +1,26 @@
 import type { Knex } from "knex";
+import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { EventKindName, EventRecord } from "./records.js";
 import { eventFromRow, nowSeconds, type EventRow } from "./rows.js";
 
 /** The newest seq in the log (0 when empty). */
-export function headSeq(reader: Reader): number {
-  return reader.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM message_events")?.seq ?? 0;
+export async function headSeq(reader: Reader): Promise<number> {
+  const row = await reader.get<{ seq: number | string | null }>("SELECT MAX(seq) AS seq FROM message_events");
+  return Number(row?.seq ?? 0);
 }
 
 /** Events with seq > `afterSeq`, oldest first, at most `limit`. */
-export function eventsAfter(reader: Reader, afterSeq: number, limit: number): EventRecord[] {
-  return reader
-    .all<EventRow>("SELECT * FROM message_events WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit])
+export async function eventsAfter(reader: Reader, afterSeq: number, limit: number): Promise<EventRecord[]> {
+  return (await reader
+    .all<EventRow>("SELECT * FROM message_events WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit]))
     .map(eventFromRow);
 }
 
 /** One message's events with seq > `afterSeq`, oldest first. */
-export function messageEventsAfter(reader: Reader, messageId: string, afterSeq: number): EventRecord[] {
-  return reader
-    .all<EventRow>("SELECT * FROM message_events WHERE message_id = ? AND seq > ? ORDER BY seq", [messageId, afterSeq])
+export async function messageEventsAfter(reader: Reader, messageId: string, afterSeq: number): Promise<EventRecord[]> {
+  return (await reader
+    .all<EventRow>("SELECT * FROM message_events WHERE message_id = ? AND seq > ? ORDER BY seq", [messageId, afterSeq]))
     .map(eventFromRow);
 }
 
@@ -34,7 +36,7 @@ export async function appendEvent(
 ): Promise<void> {
   await trx.raw(
     `INSERT INTO message_events (message_id, thread_id, kind, from_status, to_status, content_length, time, detail)
-     SELECT message_id, thread_id, ?, NULL, status, COALESCE(length(CAST(content AS BLOB)), 0), ?, ?
+     SELECT message_id, thread_id, ?, NULL, status, ${dialectOf(trx).byteLength("content")}, ?, ?
      FROM messages WHERE message_id = ?`,
     [kind, nowSeconds(), detail || null, messageId],
   );

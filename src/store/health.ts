@@ -1,8 +1,8 @@
-import { StoreFullError, StoreReadOnlyError } from "./errors.js";
+import { StoreFullError, StoreReadOnlyError, StoreUnreachableError } from "./errors.js";
 
 /**
  * Whether the store takes writes, as the last write showed. A full disk or a read-only file
- * makes it unhealthy; the next successful write (a real one or a probe) makes it healthy
+ * (or, on PostgreSQL, an unreachable server) makes it unhealthy; the next successful write (a real one or a probe) makes it healthy
  * again. A busy store is not unhealthy: that is another writer, and it passes.
  */
 export class StoreHealth {
@@ -12,7 +12,7 @@ export class StoreHealth {
 
   /** Records the outcome of a write: undefined for success, else the error. */
   record(err?: unknown): void {
-    if (err !== undefined && !(err instanceof StoreFullError || err instanceof StoreReadOnlyError)) return;
+    if (err !== undefined && !(err instanceof StoreFullError || err instanceof StoreReadOnlyError || err instanceof StoreUnreachableError)) return;
     const serving = err === undefined;
     const reason = err === undefined ? "" : (err as Error).message;
     if (serving === this.serving && reason === this.reason) return;

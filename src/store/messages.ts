@@ -1,8 +1,9 @@
 import type { Knex } from "knex";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "./errors.js";
+import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { MessageRecord } from "./records.js";
-import { MESSAGE_COLUMNS, MESSAGE_FROM, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
+import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
 import { isTerminal, type StatusName } from "./status.js";
 import { ensureThread } from "./threads.js";
 
@@ -13,24 +14,25 @@ export interface GetMessageOptions {
 }
 
 /** Reads one message, or undefined when the id is unknown. */
-export function findMessage(reader: Reader, messageId: string, options: GetMessageOptions = {}): MessageRecord | undefined {
+export async function findMessage(
+  reader: Reader,
+  messageId: string,
+  options: GetMessageOptions = {},
+): Promise<MessageRecord | undefined> {
+  const from = options.contentFrom;
   const content =
-    options.contentFrom === undefined
-      ? ""
-      : options.contentFrom > 0
-        ? ", CAST(substr(CAST(m.content AS BLOB), ? + 1) AS TEXT) AS content"
-        : ", m.content AS content";
-  const bindings = options.contentFrom ? [options.contentFrom, messageId] : [messageId];
-  const row = reader.get<MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS}${content} FROM ${MESSAGE_FROM} WHERE m.message_id = ?`,
+    from === undefined ? "" : from > 0 ? `, ${reader.dialect.fromByte("m.content")} AS content` : ", m.content AS content";
+  const bindings = from ? [from, messageId] : [messageId];
+  const row = await reader.get<MessageRow>(
+    `SELECT ${messageColumns(reader.dialect)}${content} FROM ${MESSAGE_FROM} WHERE m.message_id = ?`,
     bindings,
   );
   return row && messageFromRow(row);
 }
 
 /** Reads one message; NotFoundError when the id is unknown. */
-export function getMessage(reader: Reader, messageId: string, options: GetMessageOptions = {}): MessageRecord {
-  const message = findMessage(reader, messageId, options);
+export async function getMessage(reader: Reader, messageId: string, options: GetMessageOptions = {}): Promise<MessageRecord> {
+  const message = await findMessage(reader, messageId, options);
   if (!message) throw new NotFoundError(`message "${messageId}" not found`);
   return message;
 }
@@ -48,8 +50,11 @@ export interface MessageFilter {
   includeContent?: boolean;
 }
 
-/** One page of messages, oldest first, with the position to continue from. */
-export function listMessages(reader: Reader, filter: MessageFilter): { messages: MessageRecord[]; lastRowId?: number } {
+/**
+ * One page of messages in insertion order, with the position to continue from. The
+ * position is `rowid`: SQLite's implicit one, a BIGSERIAL column of that name on PostgreSQL.
+ */
+export async function listMessages(reader: Reader, filter: MessageFilter): Promise<{ messages: MessageRecord[]; lastRowId?: number }> {
   const where: string[] = ["m.rowid > ?"];
   const bindings: unknown[] = [filter.afterRowId ?? 0];
   if (!filter.all) where.push("mon.message_id IS NOT NULL");
@@ -57,16 +62,14 @@ export function listMessages(reader: Reader, filter: MessageFilter): { messages:
   if (filter.threadId) where.push("m.thread_id = ?"), bindings.push(filter.threadId);
   if (filter.module) where.push("m.module = ?"), bindings.push(filter.module);
   const content = filter.includeContent ? ", m.content AS content" : "";
-  const rows = reader.all<MessageRow & { row_id: number }>(
-    `SELECT m.rowid AS row_id, ${MESSAGE_COLUMNS}${content} FROM ${MESSAGE_FROM}
+  const rows = await reader.all<MessageRow & { row_id: number }>(
+    `SELECT m.rowid AS row_id, ${messageColumns(reader.dialect)}${content} FROM ${MESSAGE_FROM}
      WHERE ${where.join(" AND ")} ORDER BY m.rowid LIMIT ?`,
     [...bindings, filter.limit + 1],
   );
   const page = rows.slice(0, filter.limit);
-  return {
-    messages: page.map(messageFromRow),
-    lastRowId: rows.length > filter.limit ? page[page.length - 1]?.row_id : undefined,
-  };
+  const last = rows.length > filter.limit ? page[page.length - 1]?.row_id : undefined;
+  return { messages: page.map(messageFromRow), lastRowId: last === undefined ? undefined : Number(last) };
 }
 
 /** What a new message holds. */
@@ -120,11 +123,11 @@ export async function appendContent(trx: Knex.Transaction, messageId: string, te
     nowSeconds(),
     messageId,
   ]);
-  const row = await trx.raw<Array<{ n: number }>>(
-    "SELECT COALESCE(length(CAST(content AS BLOB)), 0) AS n FROM messages WHERE message_id = ?",
-    [messageId],
-  );
-  return row[0]?.n ?? 0;
+  const row = await trx("messages")
+    .select(trx.raw(`${dialectOf(trx).byteLength("content")} AS n`))
+    .where("message_id", messageId)
+    .first();
+  return Number(row?.n ?? 0);
 }
 
 /**

@@ -53,8 +53,8 @@ export async function upsertModule(trx: Knex.Transaction, input: Omit<ModuleReco
 }
 
 /** Reads a module; NotFoundError with the command that registers it when unknown. */
-export function getModule(reader: Reader, name: string): ModuleRecord {
-  const row = reader.get<ModuleRow>("SELECT * FROM modules WHERE name = ?", [name]);
+export async function getModule(reader: Reader, name: string): Promise<ModuleRecord> {
+  const row = await reader.get<ModuleRow>("SELECT * FROM modules WHERE name = ?", [name]);
   if (!row) {
     throw new NotFoundError(`module "${name}" is not registered (register it with: claude-comms module add ${name} --dir PATH)`);
   }
@@ -62,8 +62,8 @@ export function getModule(reader: Reader, name: string): ModuleRecord {
 }
 
 /** Every module, by name. */
-export function listModules(reader: Reader): ModuleRecord[] {
-  return reader.all<ModuleRow>("SELECT * FROM modules ORDER BY name").map(moduleFromRow);
+export async function listModules(reader: Reader): Promise<ModuleRecord[]> {
+  return (await reader.all<ModuleRow>("SELECT * FROM modules ORDER BY name")).map(moduleFromRow);
 }
 
 /** Deletes a module; NotFoundError when unknown. */

@@ -82,44 +82,37 @@ export interface MonitorState extends MonitorDeadline {
 }
 
 /** Every monitor with its message's status (for the poller's start). */
-export function allMonitors(reader: Reader): MonitorState[] {
-  return reader
-    .all<{
-      message_id: string;
-      deadline_at: number | null;
-      timeout_ms: number | null;
-      status: string;
-      completed_at: number | null;
-      updated_at: number | null;
-      content_length: number;
-      labels: string;
-    }>(
-      `SELECT mon.message_id, mon.deadline_at, mon.timeout_ms, mon.labels, m.status, m.completed_at, m.updated_at,
-              COALESCE(length(CAST(m.content AS BLOB)), 0) AS content_length
-       FROM monitors mon JOIN messages m ON m.message_id = mon.message_id`,
-    )
-    .map((row) => ({
-      messageId: row.message_id,
-      deadlineAt: row.deadline_at,
-      timeoutMs: row.timeout_ms,
-      status: row.status,
-      completedAt: row.completed_at ?? row.updated_at,
-      contentLength: row.content_length,
-      labels: parseLabels(row.labels),
-    }));
+export async function allMonitors(reader: Reader): Promise<MonitorState[]> {
+  const rows = await reader.all<{
+    message_id: string;
+    deadline_at: number | null;
+    timeout_ms: number | null;
+    status: string;
+    completed_at: number | null;
+    updated_at: number | null;
+    content_length: number;
+    labels: string;
+  }>(
+    `SELECT mon.message_id, mon.deadline_at, mon.timeout_ms, mon.labels, m.status, m.completed_at, m.updated_at,
+            ${reader.dialect.byteLength("m.content")} AS content_length
+     FROM monitors mon JOIN messages m ON m.message_id = mon.message_id`,
+  );
+  return rows.map((row) => ({
+    messageId: row.message_id,
+    deadlineAt: row.deadline_at,
+    timeoutMs: row.timeout_ms === null ? null : Number(row.timeout_ms),
+    status: row.status,
+    completedAt: row.completed_at ?? row.updated_at,
+    contentLength: Number(row.content_length),
+    labels: parseLabels(row.labels),
+  }));
 }
 
 /** One monitor's deadline, or undefined when not monitored. */
-export function monitorDeadline(reader: Reader, messageId: string): MonitorDeadline | undefined {
-  const row = reader.get<{ deadline_at: number | null; timeout_ms: number | null }>(
+export async function monitorDeadline(reader: Reader, messageId: string): Promise<MonitorDeadline | undefined> {
+  const row = await reader.get<{ deadline_at: number | null; timeout_ms: number | null }>(
     "SELECT deadline_at, timeout_ms FROM monitors WHERE message_id = ?",
     [messageId],
   );
-  return row && { deadlineAt: row.deadline_at, timeoutMs: row.timeout_ms };
+  return row && { deadlineAt: row.deadline_at, timeoutMs: row.timeout_ms === null ? null : Number(row.timeout_ms) };
 }
-
-/** Number of monitored messages. */
-export function countMonitors(reader: Reader): number {
-  return reader.get<{ n: number }>("SELECT COUNT(*) AS n FROM monitors")?.n ?? 0;
-}
-

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { dialectOf } from "./dialect.js";
 import { appendEvent } from "./events.js";
 
 const CHUNK = 400;
@@ -21,11 +22,11 @@ export async function sampleProgress(
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
     const rows = (await trx("messages")
-      .select("message_id", trx.raw("COALESCE(length(CAST(content AS BLOB)), 0) AS n"))
+      .select("message_id", trx.raw(`${dialectOf(trx).byteLength("content")} AS n`))
       .whereIn("message_id", chunk)) as Array<{ message_id: string; n: number }>;
     for (const row of rows) {
       const before = known(row.message_id);
-      if (before === undefined || before === row.n) continue;
+      if (before === undefined || before === Number(row.n)) continue;
       await appendEvent(trx, row.message_id, "progress", "");
       written++;
     }

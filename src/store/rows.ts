@@ -1,16 +1,19 @@
 import type { EventKindName, EventRecord, MessageRecord, MonitorRecord, ThreadRecord } from "./records.js";
+import type { Dialect } from "./dialect.js";
 import { isTerminal, type StatusName } from "./status.js";
 
 /** Columns selected for a message (content excluded; its length computed). */
-export const MESSAGE_COLUMNS = `m.message_id, m.thread_id, m.module, m.type, m.timestamp, m.status,
+export function messageColumns(dialect: Dialect): string {
+  return `m.message_id, m.thread_id, m.module, m.type, m.timestamp, m.status,
   m.metadata, m.error, m.updated_at, m.completed_at,
-  COALESCE(length(CAST(m.content AS BLOB)), 0) AS content_length,
+  ${dialect.byteLength("m.content")} AS content_length,
   mon.registered_at, mon.timeout_ms, mon.deadline_at, mon.labels AS monitor_labels`;
+}
 
-/** FROM clause matching MESSAGE_COLUMNS. */
+/** FROM clause matching messageColumns(). */
 export const MESSAGE_FROM = "messages m LEFT JOIN monitors mon ON mon.message_id = m.message_id";
 
-/** A row selected with MESSAGE_COLUMNS. */
+/** A row selected with messageColumns(). */
 export interface MessageRow {
   message_id: string;
   thread_id: string;

@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import { AlreadyExistsError, NotFoundError } from "./errors.js";
 import type { Reader } from "./reader.js";
 import type { MessageRecord, ThreadRecord } from "./records.js";
-import { MESSAGE_COLUMNS, MESSAGE_FROM, messageFromRow, nowSeconds, threadFromRow, type MessageRow, type ThreadRow } from "./rows.js";
+import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, threadFromRow, type MessageRow, type ThreadRow } from "./rows.js";
 
 /** What a new thread holds. */
 export interface NewThread {
@@ -42,19 +42,18 @@ export async function ensureThread(trx: Knex.Transaction, threadId: string, modu
 }
 
 /** Reads a thread; NotFoundError when unknown. */
-export function getThread(reader: Reader, threadId: string): ThreadRecord {
-  const row = reader.get<ThreadRow>("SELECT * FROM threads WHERE thread_id = ?", [threadId]);
+export async function getThread(reader: Reader, threadId: string): Promise<ThreadRecord> {
+  const row = await reader.get<ThreadRow>("SELECT * FROM threads WHERE thread_id = ?", [threadId]);
   if (!row) throw new NotFoundError(`thread "${threadId}" not found`);
   return threadFromRow(row);
 }
 
 /** The messages of a thread, oldest first. */
-export function threadMessages(reader: Reader, threadId: string, includeContent: boolean): MessageRecord[] {
+export async function threadMessages(reader: Reader, threadId: string, includeContent: boolean): Promise<MessageRecord[]> {
   const content = includeContent ? ", m.content AS content" : "";
-  return reader
-    .all<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS}${content} FROM ${MESSAGE_FROM} WHERE m.thread_id = ? ORDER BY m.timestamp, m.rowid`,
-      [threadId],
-    )
-    .map(messageFromRow);
+  const rows = await reader.all<MessageRow>(
+    `SELECT ${messageColumns(reader.dialect)}${content} FROM ${MESSAGE_FROM} WHERE m.thread_id = ? ORDER BY m.timestamp, m.rowid`,
+    [threadId],
+  );
+  return rows.map(messageFromRow);
 }

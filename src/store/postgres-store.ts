@@ -1,0 +1,67 @@
+import knexFactory from "knex";
+import pg from "pg";
+import { POSTGRES } from "./dialect.js";
+import { domainErrorFromDriver } from "./errors.js";
+import { StoreHealth } from "./health.js";
+import { migrationSource } from "./migrations/index.js";
+import { PgListener } from "./pg-listener.js";
+import { PgReader } from "./pg-reader.js";
+import { createWriter, probeWrite, retryBusy, type Store } from "./store.js";
+
+// BIGINT columns (seq, counts, ids) come back as JS numbers: they stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/**
+ * Opens (and migrates) a PostgreSQL store: a pooled writer and reader through knex, and a
+ * dedicated session for notifications and leadership. Several daemons may share it.
+ */
+export async function openPostgresStore(url: string, busyTimeoutMs: number): Promise<Store> {
+  const knex = knexFactory({ client: "pg", connection: url, pool: { min: 0, max: 8 } });
+  const health = new StoreHealth();
+  const write = createWriter(knex, busyTimeoutMs, health);
+  const listener = new PgListener(url);
+  try {
+    // Replicas starting together: knex's migration lock lets one migrate, the others retry.
+    await retryBusy(() => knex.migrate.latest({ migrationSource }), Math.max(busyTimeoutMs, 30_000));
+    await listener.start();
+  } catch (err) {
+    await listener.close();
+    await knex.destroy();
+    throw domainErrorFromDriver(err) ?? err;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    knex,
+    reader: new PgReader(knex),
+    dialect: POSTGRES,
+    description: describe(url),
+    write,
+    health,
+    probe: () => write(probeWrite),
+    changeVersion: () => listener.changeVersion(),
+    onChange: (fn) => listener.onChange(fn),
+    isLeader: () => listener.tryLead(),
+    sizeBytes: () => 0,
+    close() {
+      closed ??= (async () => {
+        try {
+          await listener.close();
+        } finally {
+          await knex.destroy();
+        }
+      })();
+      return closed;
+    },
+  };
+}
+
+/** The URL without its password. */
+function describe(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "postgres";
+  }
+}
