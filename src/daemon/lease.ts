@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { dropLease, failOrphanedRuns, renewLease } from "../store/agent-runs.js";
+import { dropLease, expireDeadLocalDaemons, failOrphanedRuns, renewLease } from "../store/agent-runs.js";
 import type { Store } from "../store/open-store.js";
 import type { Logger } from "./logger.js";
 
@@ -8,8 +8,9 @@ const LEASE_MS = 15_000;
 
 /**
  * This daemon's lease on its agent runs. It is renewed every few seconds; the leader fails
- * the runs of daemons whose lease expired (their agents died with them). On SQLite only one
- * daemon uses a store, so at start every run of another daemon is failed at once.
+ * the runs of daemons whose lease expired (their agents died with them). At start, daemons
+ * of this host whose process is gone lose their lease at once; on SQLite only one daemon
+ * uses a store, so every run of another daemon is failed at once.
  */
 export class Lease {
   /** The id of this daemon process. */
@@ -25,7 +26,10 @@ export class Lease {
 
   /** Takes the lease and fails what earlier daemons left behind. */
   async start(): Promise<void> {
-    await this.store.write((trx) => renewLease(trx, this.daemonId, LEASE_MS));
+    await this.store.write(async (trx) => {
+      await renewLease(trx, this.daemonId, LEASE_MS);
+      await expireDeadLocalDaemons(trx, this.daemonId, isAlive);
+    });
     const alone = this.store.dialect.name === "sqlite";
     await this.sweep(alone);
     this.schedule();
@@ -58,5 +62,14 @@ export class Lease {
     if (!failed) return;
     this.log.warn("failed responses whose agent was lost with its daemon", { count: failed });
     this.onFailed();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }

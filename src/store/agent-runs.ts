@@ -33,6 +33,23 @@ export async function dropLease(trx: Knex.Transaction, daemonId: string): Promis
 }
 
 /**
+ * Ends the leases of daemons on this host whose process is gone (a crash, `kill -9`): their
+ * runs need not wait for the lease to run out.
+ */
+export async function expireDeadLocalDaemons(
+  trx: Knex.Transaction,
+  ownDaemonId: string,
+  isAlive: (pid: number) => boolean,
+): Promise<void> {
+  const rows = (await trx("daemons")
+    .select("daemon_id", "pid")
+    .where("host", os.hostname())
+    .andWhere("daemon_id", "<>", ownDaemonId)) as Array<{ daemon_id: string; pid: number }>;
+  const dead = rows.filter((row) => !isAlive(Number(row.pid))).map((row) => row.daemon_id);
+  if (dead.length) await trx("daemons").whereIn("daemon_id", dead).update({ lease_until: 0 });
+}
+
+/**
  * Fails the runs whose daemon is gone, so no response stays PENDING or PROCESSING forever:
  * with `othersAreGone` (SQLite: one daemon per store, so at start every run but ours lost
  * its agent) all runs of other daemons; otherwise (PostgreSQL replicas) the runs of daemons

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { dialectOf } from "./dialect.js";
 import { OutOfRangeError } from "./errors.js";
 import type { Reader } from "./reader.js";
 
@@ -40,9 +41,10 @@ export async function compactBatch(trx: Knex.Transaction, beforeTime: number, ma
   const last = rows[rows.length - 1];
   if (!last) return 0;
   await trx("message_events").where("seq", "<=", last.seq).andWhere("time", "<", beforeTime).delete();
+  const newest = dialectOf(trx).greatest("CAST(store_meta.value AS BIGINT)", "CAST(excluded.value AS BIGINT)");
   await trx.raw(
     `INSERT INTO store_meta (key, value) VALUES (?, ?)
-     ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`,
+     ON CONFLICT(key) DO UPDATE SET value = CAST(${newest} AS TEXT)`,
     [KEY, String(last.seq)],
   );
   return rows.length;

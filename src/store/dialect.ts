@@ -10,6 +10,10 @@ export interface Dialect {
   fromByte(expr: string): string;
   /** An expression merging the JSON object text in `?` into a JSON-object column. */
   mergeJson(column: string): string;
+  /** The larger of two expressions (scalar). */
+  greatest(a: string, b: string): string;
+  /** Whether `SELECT … FOR UPDATE` locks rows (SQLite's write transaction locks everything). */
+  readonly rowLocks: boolean;
 }
 
 /** SQLite (through better-sqlite3). */
@@ -19,6 +23,8 @@ export const SQLITE: Dialect = {
   fromByte: (expr) => `CAST(substr(CAST(${expr} AS BLOB), ? + 1) AS TEXT)`,
   mergeJson: (column) =>
     `json_patch(CASE WHEN json_valid(${column}) AND json_type(${column}) = 'object' THEN ${column} ELSE '{}' END, ?)`,
+  greatest: (a, b) => `MAX(${a}, ${b})`,
+  rowLocks: false,
 };
 
 /** PostgreSQL (through pg). */
@@ -28,6 +34,8 @@ export const POSTGRES: Dialect = {
   fromByte: (expr) => `convert_from(substring(convert_to(${expr}, 'UTF8') FROM CAST(? AS integer) + 1), 'UTF8')`,
   mergeJson: (column) =>
     `(CASE WHEN claude_comms_is_json_object(${column}) THEN ${column}::jsonb ELSE '{}'::jsonb END || CAST(? AS jsonb))::text`,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  rowLocks: true,
 };
 
 /** The dialect of a knex instance or transaction. */

@@ -107,9 +107,22 @@ export async function insertMessage(trx: Knex.Transaction, input: NewMessage): P
 }
 
 async function statusOf(trx: Knex.Transaction, messageId: string): Promise<StatusName> {
-  const row = await trx("messages").select("status").where("message_id", messageId).first();
+  const row = await lockMessage(trx, messageId);
   if (!row) throw new NotFoundError(`message "${messageId}" not found`);
   return row.status as StatusName;
+}
+
+/**
+ * Reads a message's status and thread and, where the database has row locks (PostgreSQL,
+ * READ COMMITTED), locks the row until commit, so a read-then-write on one message cannot
+ * interleave with another writer's. SQLite's IMMEDIATE transaction already excludes them.
+ */
+export async function lockMessage(
+  trx: Knex.Transaction,
+  messageId: string,
+): Promise<{ status: string; thread_id: string } | undefined> {
+  const query = trx("messages").select("status", "thread_id").where("message_id", messageId);
+  return dialectOf(trx).rowLocks ? query.forUpdate().first() : query.first();
 }
 
 /** Appends text to a message's content and returns the new length in bytes. */

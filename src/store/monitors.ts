@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import { FailedPreconditionError, NotFoundError } from "./errors.js";
 import { appendEvent } from "./events.js";
+import { lockMessage } from "./messages.js";
 import type { Reader } from "./reader.js";
 import { nowSeconds, parseLabels } from "./rows.js";
 
@@ -28,7 +29,7 @@ interface MonitorRow {
  * registration is new.
  */
 export async function upsertMonitor(trx: Knex.Transaction, input: MonitorInput): Promise<boolean> {
-  const message = await trx("messages").select("thread_id").where("message_id", input.messageId).first();
+  const message = await lockMessage(trx, input.messageId);
   if (!message) throw new NotFoundError(`message "${input.messageId}" not found`);
   if (input.threadId && input.threadId !== message.thread_id) {
     throw new FailedPreconditionError(

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { dialectOf } from "./dialect.js";
 import { AlreadyExistsError, NotFoundError } from "./errors.js";
 import type { Reader } from "./reader.js";
 import type { MessageRecord, ThreadRecord } from "./records.js";
@@ -28,11 +29,13 @@ export async function insertThread(trx: Knex.Transaction, input: NewThread): Pro
 
 /** Creates the thread when missing and adds `module` to its modules when new. */
 export async function ensureThread(trx: Knex.Transaction, threadId: string, module: string): Promise<void> {
-  const row = (await trx("threads").where("thread_id", threadId).first()) as ThreadRow | undefined;
-  if (!row) {
-    await insertThread(trx, { threadId, title: "", modules: module ? [module] : [], metadata: null });
-    return;
-  }
+  // Concurrent first messages of one thread (PostgreSQL) must not collide on its creation.
+  await trx("threads")
+    .insert({ thread_id: threadId, title: null, modules: JSON.stringify(module ? [module] : []), timestamp: nowSeconds() })
+    .onConflict("thread_id")
+    .ignore();
+  const query = trx("threads").where("thread_id", threadId);
+  const row = (await (dialectOf(trx).rowLocks ? query.forUpdate() : query).first()) as ThreadRow;
   const thread = threadFromRow(row);
   if (module && !thread.modules.includes(module)) {
     await trx("threads")

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { storeArgsFor } from "./test-store.js";
 
 /** The compiled daemon entry point (built by `npm test` before vitest runs). */
 export const DAEMON_MAIN = fileURLToPath(new URL("../../dist/src/daemon/main.js", import.meta.url));
@@ -26,9 +27,10 @@ export interface DaemonProcess {
 
 /** Starts `node dist/src/daemon/main.js --home HOME …args` and waits for its ready line. */
 export async function startDaemonProcess(home: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
+  const store = args.includes("--store") ? [] : await storeArgsFor(home);
   const child = spawn(
     process.execPath,
-    [DAEMON_MAIN, "--home", home, "--log-file", path.join(home, "daemon.log"), ...args],
+    [DAEMON_MAIN, "--home", home, "--log-file", path.join(home, "daemon.log"), ...store, ...args],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   let stderr = "";
