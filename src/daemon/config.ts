@@ -49,6 +49,8 @@ export interface DaemonConfig {
   askTimeoutMs: number;
   /** Agents running at once (default 4). */
   maxAgents: number;
+  /** How long a daemon's agent runs outlive it before another daemon fails them, ms (default 15 s). */
+  leaseMs: number;
 }
 
 /** A TCP address to listen on. */
@@ -92,6 +94,7 @@ export const SETTINGS = {
   "agent-command": { env: "CLAUDE_COMMS_AGENT_COMMAND", default: "claude", help: "agent CLI run by ask" },
   "ask-timeout": { env: "CLAUDE_COMMS_ASK_TIMEOUT", default: "10m", help: "timeout of an ask that names none" },
   "max-agents": { env: "CLAUDE_COMMS_MAX_AGENTS", default: "4", help: "agents running at once" },
+  lease: { env: "CLAUDE_COMMS_LEASE", default: "15s", help: "a dead daemon's unfinished asks fail after this (PostgreSQL)" },
 } as const satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -127,6 +130,7 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     agentCommand: (get("agent-command") ?? "claude").split(/\s+/).filter(Boolean),
     askTimeoutMs: duration(get("ask-timeout"), "ask-timeout", 600_000, 1),
     maxAgents: number("max-agents", 4),
+    leaseMs: duration(get("lease"), "lease", 15_000, 1000),
   };
 }
 

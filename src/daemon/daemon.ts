@@ -76,7 +76,7 @@ export class Daemon {
     try {
       store = await openStore({ url: config.store, synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
       const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
-      const lease = new Lease(store, log, () => holder.ctx?.poller.wake());
+      const lease = new Lease(store, log, config.leaseMs, () => holder.ctx?.poller.wake());
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
       const agents = new AgentSupervisor({

@@ -3,8 +3,6 @@ import { dropLease, expireDeadLocalDaemons, failOrphanedRuns, renewLease } from 
 import type { Store } from "../store/open-store.js";
 import type { Logger } from "./logger.js";
 
-const RENEW_MS = 5000;
-const LEASE_MS = 15_000;
 
 /**
  * This daemon's lease on its agent runs. It is renewed every few seconds; the leader fails
@@ -18,16 +16,21 @@ export class Lease {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  private readonly renewMs: number;
+
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
+    private readonly leaseMs: number,
     private readonly onFailed: () => void,
-  ) {}
+  ) {
+    this.renewMs = Math.max(200, leaseMs / 3);
+  }
 
   /** Takes the lease and fails what earlier daemons left behind. */
   async start(): Promise<void> {
     await this.store.write(async (trx) => {
-      await renewLease(trx, this.daemonId, LEASE_MS);
+      await renewLease(trx, this.daemonId, this.leaseMs);
       await expireDeadLocalDaemons(trx, this.daemonId, isAlive);
     });
     const alone = this.store.dialect.name === "sqlite";
@@ -48,12 +51,12 @@ export class Lease {
       this.beat()
         .catch((err) => this.log.warn("could not renew the daemon lease; retrying", { error: (err as Error).message }))
         .finally(() => this.schedule());
-    }, RENEW_MS);
+    }, this.renewMs);
     this.timer.unref();
   }
 
   private async beat(): Promise<void> {
-    await this.store.write((trx) => renewLease(trx, this.daemonId, LEASE_MS));
+    await this.store.write((trx) => renewLease(trx, this.daemonId, this.leaseMs));
     if (await this.store.isLeader()) await this.sweep(false);
   }
 

@@ -58,6 +58,9 @@ export class Poller {
   private woken = true;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** The last drain (drains run one after another, each from the cursor the last one left). */
+  private draining: Promise<unknown> = Promise.resolve();
+  private drainQueued = false;
   private closed = false;
   private nextCompaction = 0;
   /** Whether this daemon runs deadlines, retention and compaction (see Store.isLeader). */
@@ -93,10 +96,19 @@ export class Poller {
     this.schedule(0);
   }
 
-  /** Runs a tick as soon as possible (after a write through the daemon). */
+  /**
+   * After a write: publishes what it logged at once (in a microtask, not after the next
+   * timer, so a status change reaches watchers ~1 ms sooner), and runs a tick as soon as
+   * possible for the rest (progress sampling, deadlines). Wakes in one burst share a drain.
+   */
   wake(): void {
     this.woken = true;
-    if (!this.closed && !this.ticking) this.schedule(0);
+    if (this.closed) return;
+    if (!this.drainQueued) {
+      this.drainQueued = true;
+      queueMicrotask(() => void this.drainNow());
+    }
+    if (!this.ticking) this.schedule(0);
   }
 
   /** Stops ticking and waits for a running tick. Idempotent. */
@@ -105,6 +117,7 @@ export class Poller {
     this.unsubscribe();
     clearTimeout(this.timer);
     await this.ticking;
+    await this.draining;
   }
 
   private schedule(delayMs: number): void {
@@ -148,7 +161,24 @@ export class Poller {
     this.stats.record(started, events);
   }
 
-  private async drain(): Promise<number> {
+  private async drainNow(): Promise<void> {
+    this.drainQueued = false;
+    if (this.closed) return;
+    try {
+      this.stats.addEvents(await this.drain());
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+  }
+
+  /** Publishes the log after the cursor; never overlaps another drain (no event twice). */
+  private drain(): Promise<number> {
+    const run = this.draining.then(() => this.drainBatches());
+    this.draining = run.catch(() => undefined);
+    return run;
+  }
+
+  private async drainBatches(): Promise<number> {
     let total = 0;
     for (;;) {
       const batch = await eventsAfter(this.store.reader, this.cursor, TAIL_BATCH);

@@ -20,9 +20,14 @@ export class TickStats {
   record(startedMono: number, events: number): void {
     const now = performance.now();
     this.ticks++;
-    this.events += events;
     this.lastTickAt = Date.now();
     this.lastTickMs = now - startedMono;
+    this.addEvents(events, now);
+  }
+
+  /** Counts events published outside a tick (the drain right after a write). */
+  addEvents(events: number, now = performance.now()): void {
+    this.events += events;
     if (events) this.recent.push([now, events]);
     while (this.recent.length && this.recent[0]![0] < now - 60_000) this.recent.shift();
   }

@@ -9,6 +9,7 @@ import {
   ResourceLimitError,
   StoreBusyError,
   StoreFullError,
+  StoreIoError,
   StoreReadOnlyError,
   domainErrorFromDriver,
 } from "../store/errors.js";
@@ -22,6 +23,7 @@ const CODES: Array<[new (...args: never[]) => Error, Code]> = [
   [StoreBusyError, Code.Unavailable],
   [StoreFullError, Code.ResourceExhausted],
   [StoreReadOnlyError, Code.FailedPrecondition],
+  [StoreIoError, Code.Unavailable],
   [ResourceLimitError, Code.ResourceExhausted],
   [UnauthenticatedError, Code.Unauthenticated],
   [PermissionDeniedError, Code.PermissionDenied],

@@ -33,6 +33,13 @@ export class StoreFullError extends StoreError {}
 /** The store cannot be written (read-only file or query-only connection). */
 export class StoreReadOnlyError extends StoreError {}
 
+/**
+ * The disk failed a read or write (SQLITE_IOERR_*): a failing disk, or a file system the
+ * kernel turned read-only under the open file (ext4 errors=remount-ro), which SQLite reports
+ * as an I/O error, not as read-only.
+ */
+export class StoreIoError extends StoreError {}
+
 /** Too many of something (watchers, queued events). */
 export class ResourceLimitError extends StoreError {}
 
@@ -69,6 +76,9 @@ export function domainErrorFromDriver(err: unknown): StoreError | undefined {
   }
   if (code.startsWith("SQLITE_READONLY")) {
     return new StoreReadOnlyError("the store is read-only; writes are refused until it is writable", { cause: err });
+  }
+  if (code.startsWith("SQLITE_IOERR")) {
+    return new StoreIoError("the store's disk failed an I/O operation (read-only or failing file system); retry once it is repaired", { cause: err });
   }
   if (code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE") {
     return new AlreadyExistsError("the id already exists", { cause: err });

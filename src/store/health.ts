@@ -1,7 +1,7 @@
-import { StoreFullError, StoreReadOnlyError, StoreUnreachableError } from "./errors.js";
+import { StoreFullError, StoreIoError, StoreReadOnlyError, StoreUnreachableError } from "./errors.js";
 
 /**
- * Whether the store takes writes, as the last write showed. A full disk or a read-only file
+ * Whether the store takes writes, as the last write showed. A full disk, a read-only file, a disk I/O failure
  * (or, on PostgreSQL, an unreachable server) makes it unhealthy; the next successful write (a real one or a probe) makes it healthy
  * again. A busy store is not unhealthy: that is another writer, and it passes.
  */
@@ -12,7 +12,8 @@ export class StoreHealth {
 
   /** Records the outcome of a write: undefined for success, else the error. */
   record(err?: unknown): void {
-    if (err !== undefined && !(err instanceof StoreFullError || err instanceof StoreReadOnlyError || err instanceof StoreUnreachableError)) return;
+    const unhealthy = [StoreFullError, StoreReadOnlyError, StoreUnreachableError, StoreIoError].some((type) => err instanceof type);
+    if (err !== undefined && !unhealthy) return;
     const serving = err === undefined;
     const reason = err === undefined ? "" : (err as Error).message;
     if (serving === this.serving && reason === this.reason) return;

@@ -64,7 +64,8 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    // The pid in application_name lets an operator (and the tests) see which daemon leads.
+    const client = new pg.Client({ connectionString: this.url, application_name: `claude-comms/${process.pid}` });
     client.on("notification", () => this.changed());
     client.on("error", () => this.lost(client));
     client.on("end", () => this.lost(client));

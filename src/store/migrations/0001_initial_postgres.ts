@@ -112,6 +112,7 @@ const statements = [
      END IF;
      IF NEW.content IS DISTINCT FROM OLD.content AND EXISTS (SELECT 1 FROM monitors WHERE message_id = NEW.message_id) THEN
        INSERT INTO content_changes (message_id) VALUES (NEW.message_id) ON CONFLICT DO NOTHING;
+       PERFORM pg_notify('claude_comms_events', ''); -- progress to sample, though no event yet
      END IF;
      RETURN NULL;
    END $$`,
