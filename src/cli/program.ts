@@ -1,5 +1,6 @@
 import { Argument, Command, Option } from "commander";
 import { VERSION } from "../shared/version.js";
+import { SETTINGS, type Setting } from "../shared/settings.js";
 import type { CommandContext } from "./context.js";
 import { EXIT_CODES_HELP } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
@@ -62,17 +63,14 @@ function createRoot(): Command {
 
 function addPollCommands(program: Command, lazy: Lazy): void {
   const poll = program.command("poll").description("run the daemon and monitor messages");
-  poll.command("start")
-    .description("start the daemon (in the background unless --foreground)")
-    .option("--interval <s>", "poller interval (seconds, or 500ms, 2s, …)")
-    .option("--retention <dur>", "how long to keep event history (e.g. 7d)")
-    .option("--listen <host:port>", "also listen on TCP")
-    .option("--heartbeat <s>", "heartbeat interval of idle watch streams")
-    .option("--log-file <path>", "log file ('-' for stderr); default: daemon.log in the home")
-    .option("--log-level <level>", "debug, info, warn or error (default: info)")
-    .option("--log-format <format>", "json (one object per line, the default) or text")
-    .option("--tls-cert <file>", "PEM certificate: the TCP listener speaks TLS")
-    .option("--tls-key <file>", "PEM private key of --tls-cert")
+  const start = poll.command("start").description("start the daemon (in the background unless --foreground)");
+  // Every daemon setting is an option here too, forwarded to the daemon as it is.
+  for (const [name, setting] of Object.entries(SETTINGS) as Array<[string, Setting]>) {
+    if (setting.flag === false || name === "home" || name === "token-file") continue; // global options
+    const shown = setting.default ? ` (default: ${setting.default})` : "";
+    start.option(`--${name} <value>`, `${setting.help}${shown}; env ${setting.env}`);
+  }
+  start
     .option("--foreground", "run in the foreground until interrupted")
     .addHelpText("after", "\nWith a token (global --token-file FILE, --token, or CLAUDE_COMMS_TOKEN) every TCP request must carry it;\na --listen address that is not loopback requires one. The Unix socket needs no token.")
     .action(lazy(async () => (await import("./commands/poll-start.js")).run));

@@ -97,14 +97,15 @@ export class Poller {
   }
 
   /**
-   * After a write: publishes what it logged at once (in a microtask, not after the next
-   * timer, so a status change reaches watchers ~1 ms sooner), and runs a tick as soon as
-   * possible for the rest (progress sampling, deadlines). Wakes in one burst share a drain.
+   * After a write: while anyone watches, publishes what it logged at once (in a microtask,
+   * not after the next timer, so a status change reaches watchers ~1 ms sooner), and runs a
+   * tick as soon as possible for the rest (progress sampling, deadlines). Wakes in one
+   * burst share a drain.
    */
   wake(): void {
     this.woken = true;
     if (this.closed) return;
-    if (!this.drainQueued) {
+    if (!this.drainQueued && this.hub.size > 0) {
       this.drainQueued = true;
       queueMicrotask(() => void this.drainNow());
     }
@@ -197,7 +198,7 @@ export class Poller {
     const id = event.messageId;
     if (event.kind === "registered") {
       const deadline = (await monitorDeadline(this.store.reader, id)) ?? { deadlineAt: null, timeoutMs: null };
-      this.track(id, event.toStatus ?? "pending", event.contentLength, deadline, null);
+      this.track(id, event.toStatus ?? "pending", event.contentLength, deadline, null, true);
       return;
     }
     if (event.kind === "unregistered") {
@@ -213,11 +214,15 @@ export class Poller {
     }
   }
 
-  private track(id: string, status: StatusName, length: number, monitor: MonitorDeadline, completedAt: number | null) {
+  private track(id: string, status: StatusName, length: number, monitor: MonitorDeadline, completedAt: number | null, live = false) {
     const now = performance.now();
     const { deadlineAt, timeoutMs } = monitor;
-    // Converted once to the monotonic clock: later wall-clock jumps cannot fire it early.
-    const deadline = deadlineAt === null ? null : now + (deadlineAt * 1000 - Date.now());
+    // Converted once to the monotonic clock: later wall-clock jumps cannot fire it early. A
+    // registration seen live began just now, so its timeout counts from now (late by the
+    // poller's lag, never early): reading deadline_at back through the wall clock would fire
+    // it early if the clock jumped forward between the write and this read.
+    const deadline =
+      deadlineAt === null ? null : live && timeoutMs !== null ? now + timeoutMs : now + (deadlineAt * 1000 - Date.now());
     const state: Watched = { status, length, deadline, finishedAt: null, timeoutMs };
     this.watched.set(id, state);
     if (isTerminal(status)) {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkAddress } from "../../client/transport.js";
 import { homePaths, resolveHome } from "../../shared/paths.js";
+import { PATH_SETTINGS, SETTINGS } from "../../shared/settings.js";
 import { durationOption } from "../args.js";
 import { tokenOf, type CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
@@ -10,18 +11,8 @@ import { CliError, usageError } from "../errors.js";
 // How long a detached start waits for the daemon's ready line.
 const READY_TIMEOUT_MS = 15_000;
 
-interface StartOptions {
-  interval?: string;
-  retention?: string;
-  listen?: string;
-  heartbeat?: string;
-  logFile?: string;
-  logLevel?: string;
-  logFormat?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  foreground?: boolean;
-}
+/** The daemon settings given as options (camelCase keys, as commander makes them), and --foreground. */
+type StartOptions = Record<string, string | boolean | undefined> & { foreground?: boolean };
 
 /** The line the daemon prints on stdout once it serves. */
 interface ReadyLine {
@@ -60,27 +51,34 @@ export function daemonProgram(): string {
 
 function daemonArgs(ctx: CommandContext, opts: StartOptions): string[] {
   const args = [daemonProgram(), "--home", resolveHome(ctx.globals.home)];
-  const durations: [keyof StartOptions, string][] = [["interval", "--interval"], ["retention", "--retention"], ["heartbeat", "--heartbeat"]];
-  for (const [key, flag] of durations) {
-    const value = opts[key];
+  for (const name of Object.keys(SETTINGS)) {
+    const value = opts[camelCase(name)];
     if (typeof value !== "string") continue;
-    durationOption(value, flag); // the syntax here; the daemon checks the range
-    args.push(flag, value);
+    args.push(`--${name}`, checked(name, value));
   }
-  if (opts.listen !== undefined) {
+  return args;
+}
+
+// Syntax checks the CLI can do itself (exit 2); the daemon checks ranges and the rest. The
+// daemon runs from "/": relative paths are resolved here.
+function checked(name: string, value: string): string {
+  if (["interval", "retention", "heartbeat", "history-retention", "busy-timeout", "ask-timeout", "lease"].includes(name)) {
+    durationOption(value, `--${name}`);
+  }
+  if (name === "listen") {
     try {
-      args.push("--listen", checkAddress(opts.listen));
+      return checkAddress(value);
     } catch (error) {
       throw usageError((error as Error).message.replace("invalid address", "invalid --listen"));
     }
   }
-  if (opts.logFile !== undefined) args.push("--log-file", opts.logFile === "-" ? "-" : path.resolve(opts.logFile));
-  if (opts.logLevel !== undefined) args.push("--log-level", opts.logLevel);
-  if (opts.logFormat !== undefined) args.push("--log-format", opts.logFormat);
-  // The daemon runs from "/": relative paths are resolved here.
-  if (opts.tlsCert !== undefined) args.push("--tls-cert", path.resolve(opts.tlsCert));
-  if (opts.tlsKey !== undefined) args.push("--tls-key", path.resolve(opts.tlsKey));
-  return args;
+  if (PATH_SETTINGS.has(name)) return value === "-" ? value : path.resolve(value);
+  if (name === "store" && value.startsWith("sqlite:")) return `sqlite:${path.resolve(value.slice("sqlite:".length))}`;
+  return value;
+}
+
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 async function startDetached(ctx: CommandContext, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
