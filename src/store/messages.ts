@@ -4,7 +4,7 @@ import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { MessageRecord } from "./records.js";
 import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
-import { isTerminal, type StatusName } from "./status.js";
+import { ACTIVE_STATUSES, isTerminal, sqlStatusList, type StatusName } from "./status.js";
 import { ensureThread } from "./threads.js";
 
 /** Options for reading one message. */
@@ -125,22 +125,22 @@ export async function lockMessage(
   return dialectOf(trx).rowLocks ? query.forUpdate().first() : query.first();
 }
 
-/** Appends text to a message's content and returns the new length in bytes. */
+/**
+ * Appends text to a message's content and returns the new length in bytes. One statement
+ * on the hot path (the status check is in its WHERE, the length in its RETURNING); the
+ * reasons for a refusal are read only when it is refused.
+ */
 export async function appendContent(trx: Knex.Transaction, messageId: string, text: string): Promise<number> {
-  const status = await statusOf(trx, messageId);
-  if (isTerminal(status)) {
-    throw new FailedPreconditionError(`message "${messageId}" is ${status}; its content is final`);
-  }
-  await trx.raw("UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ? WHERE message_id = ?", [
-    text,
-    nowSeconds(),
-    messageId,
-  ]);
-  const row = await trx("messages")
-    .select(trx.raw(`${dialectOf(trx).byteLength("content")} AS n`))
-    .where("message_id", messageId)
-    .first();
-  return Number(row?.n ?? 0);
+  const rows = (await trx.raw(
+    `UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ?
+     WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)}
+     RETURNING ${dialectOf(trx).byteLength("content")} AS n`,
+    [text, nowSeconds(), messageId],
+  )) as Array<{ n: number }> | { rows: Array<{ n: number }> };
+  const row = Array.isArray(rows) ? rows[0] : rows.rows[0];
+  if (row) return Number(row.n);
+  const status = await statusOf(trx, messageId); // NotFoundError when unknown
+  throw new FailedPreconditionError(`message "${messageId}" is ${status}; its content is final`);
 }
 
 /**
