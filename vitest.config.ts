@@ -7,6 +7,7 @@ const postgres = Boolean(process.env.CLAUDE_COMMS_TEST_PG);
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/helpers/setup.ts"],
     exclude: ["**/node_modules/**", ...(postgres ? [] : ["test/postgres/**"])],
     testTimeout: 30_000,
     hookTimeout: 30_000,

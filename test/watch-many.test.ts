@@ -113,21 +113,24 @@ describe("history retention", () => {
     const temp = makeTempHome();
     const daemon = await startDaemonProcess(temp.home, ["--interval", "0.05", "--history-retention", "300ms"]);
     const c = connectClients(daemon.socket);
-    await c.messages.createMessage({ threadId: "t", messageId: "old-1" });
-    await c.messages.setStatus({ messageId: "old-1", status: MessageStatus.PROCESSING });
-    await until(async () => (await c.polling.showMessage({ messageId: "old-1" })).history.length === 0, 10_000);
-    const many = await collect(c.polling.watchMessages({ afterSeq: 0n }));
-    const one = await collect(c.polling.watchMessage({ messageId: "old-1", afterSeq: 0n }));
-    for (const { error } of [many, one]) {
-      const err = ConnectError.from(error);
-      expect(err.code).toBe(Code.OutOfRange);
-      expect(err.rawMessage).toMatch(/oldest available seq 3/);
-      expect(err.metadata.get("x-oldest-seq")).toBe("3");
+    try {
+      await c.messages.createMessage({ threadId: "t", messageId: "old-1" });
+      await c.messages.setStatus({ messageId: "old-1", status: MessageStatus.PROCESSING });
+      await until(async () => (await c.polling.showMessage({ messageId: "old-1" })).history.length === 0, 10_000);
+      const many = await collect(c.polling.watchMessages({ afterSeq: 0n }));
+      const one = await collect(c.polling.watchMessage({ messageId: "old-1", afterSeq: 0n }));
+      for (const { error } of [many, one]) {
+        const err = ConnectError.from(error);
+        expect(err.code).toBe(Code.OutOfRange);
+        expect(err.rawMessage).toMatch(/oldest available seq 3/);
+        expect(err.metadata.get("x-oldest-seq")).toBe("3");
+      }
+      const fresh = c.polling.watchMessage({ messageId: "old-1" })[Symbol.asyncIterator]();
+      expect((await fresh.next()).value?.event?.kind).toBe(EventKind.SNAPSHOT);
+      await fresh.return?.();
+    } finally {
+      await daemon.stop();
+      temp.cleanup();
     }
-    const fresh = c.polling.watchMessage({ messageId: "old-1" })[Symbol.asyncIterator]();
-    expect((await fresh.next()).value?.event?.kind).toBe(EventKind.SNAPSHOT);
-    await fresh.return?.();
-    await daemon.stop();
-    temp.cleanup();
   });
 });

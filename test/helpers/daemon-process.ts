@@ -25,6 +25,14 @@ export interface DaemonProcess {
   kill(): Promise<number | string>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills every daemon this test file started and that is still running (a failed test's). */
+export function killLeftoverDaemons(): void {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  running.clear();
+}
+
 /** Starts `node dist/src/daemon/main.js --home HOME …args` and waits for its ready line. */
 export async function startDaemonProcess(home: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
   const store = args.includes("--store") ? [] : await storeArgsFor(home);
@@ -33,6 +41,8 @@ export async function startDaemonProcess(home: string, args: string[] = [], env:
     [DAEMON_MAIN, "--home", home, "--log-file", path.join(home, "daemon.log"), ...store, ...args],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   const exited = new Promise<number | string>((resolve) =>
