@@ -114,8 +114,17 @@ export function messageToProto(record: MessageRecord): Message {
   });
 }
 
-/** An Event from its log record. */
+// The hub hands one record to every watcher of an event: convert it once, not per stream.
+const converted = new WeakMap<EventRecord, Event>();
+
+/** An Event from its log record (the same object for the same record). */
 export function eventToProto(record: EventRecord): Event {
+  let event = converted.get(record);
+  if (!event) converted.set(record, (event = convertEvent(record)));
+  return event;
+}
+
+function convertEvent(record: EventRecord): Event {
   return create(EventSchema, {
     seq: BigInt(record.seq),
     messageId: record.messageId,

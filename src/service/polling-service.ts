@@ -65,13 +65,13 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       };
     },
 
-    async *watchMessage(req, call) {
+    watchMessage(req, call) {
       const messageId = requireId(req.messageId, "message_id");
       const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
-      for await (const event of watchOne(ctx, messageId, afterSeq, call.signal)) yield { event };
+      return watchOne(ctx, messageId, afterSeq, call.signal);
     },
 
-    async *watchMessages(req, call) {
+    watchMessages(req, call) {
       if (req.messageIds.length > MAX_WATCH_IDS) {
         throw new InvalidInputError(`at most ${MAX_WATCH_IDS} message_ids per watch; filter by thread or labels instead`);
       }
@@ -83,7 +83,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         labels: checkLabels(req.labels),
       };
       const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
-      for await (const event of watchMany(ctx, filter, afterSeq, call.signal)) yield { event };
+      return watchMany(ctx, filter, afterSeq, call.signal);
     },
 
     async waitMessage(req, call) {

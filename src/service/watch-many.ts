@@ -18,7 +18,7 @@ export async function* watchMany(
   filter: EventFilter,
   afterSeq: number | undefined,
   signal: AbortSignal,
-): AsyncGenerator<Event> {
+): AsyncGenerator<{ event: Event }> {
   const matcher = createMatcher(ctx.store.reader, filter);
   const sub = ctx.hub.subscribe({ accepts: matcher.byEvent });
   ctx.watchers.count++;
@@ -27,14 +27,14 @@ export async function* watchMany(
     if (afterSeq === undefined) {
       // Everything after the hub's head reaches the subscription taken just above.
       lastSeq = ctx.hub.headSeq;
-      yield heartbeatEvent(lastSeq);
+      yield { event: heartbeatEvent(lastSeq) };
     } else {
       const reader = ctx.store.reader;
       const head = await reader.snapshot(async (r) => (await checkResumable(r, afterSeq), headSeq(r)));
       for (let cursor = afterSeq; cursor < head; ) {
         const batch = (await eventsAfter(reader, cursor, REPLAY_BATCH)).filter((e) => e.seq <= head);
         if (!batch.length) break;
-        for (const event of batch) if (await matcher.matches(event)) yield eventToProto(event);
+        for (const event of batch) if (await matcher.matches(event)) yield { event: eventToProto(event) };
         cursor = batch[batch.length - 1]!.seq;
       }
       lastSeq = Math.max(afterSeq, head);

@@ -49,12 +49,12 @@ export async function* watchOne(
   messageId: string,
   afterSeq: number | undefined,
   signal: AbortSignal,
-): AsyncGenerator<Event> {
+): AsyncGenerator<{ event: Event }> {
   const sub = ctx.hub.subscribe({ messageId });
   ctx.watchers.count++;
   try {
     const start = await readStart(ctx, messageId, afterSeq);
-    yield* start.initial;
+    for (const event of start.initial) yield { event };
     if (start.finished) return;
     yield* follow(ctx, sub, start.lastSeq, signal, { isLast: isTerminalEvent });
   } finally {
@@ -81,7 +81,7 @@ export async function* follow(
   lastSeq: number,
   signal: AbortSignal,
   options: FollowOptions,
-): AsyncGenerator<Event> {
+): AsyncGenerator<{ event: Event }> {
   for (;;) {
     let batch: EventRecord[];
     try {
@@ -94,14 +94,14 @@ export async function* follow(
     if (!batch.length) {
       // Everything published up to the hub's head has reached this subscription.
       lastSeq = Math.max(lastSeq, ctx.hub.headSeq);
-      yield heartbeatEvent(lastSeq);
+      yield { event: heartbeatEvent(lastSeq) };
       continue;
     }
     for (const event of batch) {
       if (event.seq <= lastSeq) continue;
       lastSeq = event.seq;
       if (options.matches && !(await options.matches(event))) continue;
-      yield eventToProto(event);
+      yield { event: eventToProto(event) };
       if (options.isLast?.(event)) return;
     }
   }
