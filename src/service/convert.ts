@@ -14,6 +14,12 @@ import {
 import { InvalidInputError } from "../store/errors.js";
 import { ModuleSchema, type Module } from "../../gen/claude_comms/v1/module_service_pb.js";
 import type { ModuleRecord } from "../store/modules.js";
+import {
+  WatchMessageResponseSchema,
+  WatchMessagesResponseSchema,
+  type WatchMessageResponse,
+  type WatchMessagesResponse,
+} from "../../gen/claude_comms/v1/polling_service_pb.js";
 import type { EventKindName, EventRecord, MessageRecord, ThreadRecord } from "../store/records.js";
 import type { StatusName } from "../store/status.js";
 
@@ -178,4 +184,26 @@ export function moduleToProto(record: ModuleRecord): Module {
     agentCommand: record.agentCommand,
     updateTime: timestampFromSeconds(record.updatedAt),
   });
+}
+
+const watchResponses = new WeakMap<EventRecord, WatchMessageResponse>();
+const watchManyResponses = new WeakMap<EventRecord, WatchMessagesResponse>();
+
+/**
+ * The WatchMessage response carrying a log event, built once per event and shared by all
+ * its watchers (Connect passes a finished message through without copying it).
+ */
+export function watchResponse(record: EventRecord): WatchMessageResponse {
+  let response = watchResponses.get(record);
+  if (!response) watchResponses.set(record, (response = create(WatchMessageResponseSchema, { event: eventToProto(record) })));
+  return response;
+}
+
+/** The same for WatchMessages. */
+export function watchManyResponse(record: EventRecord): WatchMessagesResponse {
+  let response = watchManyResponses.get(record);
+  if (!response) {
+    watchManyResponses.set(record, (response = create(WatchMessagesResponseSchema, { event: eventToProto(record) })));
+  }
+  return response;
 }

@@ -1,8 +1,9 @@
-import type { Event } from "../../gen/claude_comms/v1/message_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { WatchMessagesResponseSchema, type WatchMessagesResponse } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import { checkResumable } from "../store/compaction.js";
 import { eventsAfter, headSeq } from "../store/events.js";
 import type { ServiceContext } from "./context.js";
-import { eventToProto, heartbeatEvent } from "./convert.js";
+import { heartbeatEvent, watchManyResponse } from "./convert.js";
 import { createMatcher, type EventFilter } from "./event-filter.js";
 import { follow } from "./watch.js";
 
@@ -18,7 +19,7 @@ export async function* watchMany(
   filter: EventFilter,
   afterSeq: number | undefined,
   signal: AbortSignal,
-): AsyncGenerator<{ event: Event }> {
+): AsyncGenerator<WatchMessagesResponse> {
   const matcher = createMatcher(ctx.store.reader, filter);
   const sub = ctx.hub.subscribe({ accepts: matcher.byEvent });
   ctx.watchers.count++;
@@ -27,19 +28,23 @@ export async function* watchMany(
     if (afterSeq === undefined) {
       // Everything after the hub's head reaches the subscription taken just above.
       lastSeq = ctx.hub.headSeq;
-      yield { event: heartbeatEvent(lastSeq) };
+      yield create(WatchMessagesResponseSchema, { event: heartbeatEvent(lastSeq) });
     } else {
       const reader = ctx.store.reader;
       const head = await reader.snapshot(async (r) => (await checkResumable(r, afterSeq), headSeq(r)));
       for (let cursor = afterSeq; cursor < head; ) {
         const batch = (await eventsAfter(reader, cursor, REPLAY_BATCH)).filter((e) => e.seq <= head);
         if (!batch.length) break;
-        for (const event of batch) if (await matcher.matches(event)) yield { event: eventToProto(event) };
+        for (const event of batch) if (await matcher.matches(event)) yield watchManyResponse(event);
         cursor = batch[batch.length - 1]!.seq;
       }
       lastSeq = Math.max(afterSeq, head);
     }
-    yield* follow(ctx, sub, lastSeq, signal, { matches: matcher.matches });
+    yield* follow(ctx, sub, lastSeq, signal, {
+      respond: watchManyResponse,
+      heartbeat: (seq) => create(WatchMessagesResponseSchema, { event: heartbeatEvent(seq) }),
+      matches: matcher.matches,
+    });
   } finally {
     ctx.watchers.count--;
     sub.close();

@@ -4,9 +4,11 @@ import { headSeq, messageEventsAfter } from "../store/events.js";
 import { getMessage } from "../store/messages.js";
 import { isTerminalEvent, type EventRecord } from "../store/records.js";
 import { isTerminal } from "../store/status.js";
+import { create } from "@bufbuild/protobuf";
 import type { Event } from "../../gen/claude_comms/v1/message_pb.js";
+import { WatchMessageResponseSchema, type WatchMessageResponse } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import type { ServiceContext } from "./context.js";
-import { eventToProto, heartbeatEvent, snapshotEvent } from "./convert.js";
+import { eventToProto, heartbeatEvent, snapshotEvent, watchResponse } from "./convert.js";
 
 /** Where a watch starts: what to send first, the seq it reflects, and whether it is over. */
 interface WatchStart {
@@ -49,14 +51,18 @@ export async function* watchOne(
   messageId: string,
   afterSeq: number | undefined,
   signal: AbortSignal,
-): AsyncGenerator<{ event: Event }> {
+): AsyncGenerator<WatchMessageResponse> {
   const sub = ctx.hub.subscribe({ messageId });
   ctx.watchers.count++;
   try {
     const start = await readStart(ctx, messageId, afterSeq);
-    for (const event of start.initial) yield { event };
+    for (const event of start.initial) yield create(WatchMessageResponseSchema, { event });
     if (start.finished) return;
-    yield* follow(ctx, sub, start.lastSeq, signal, { isLast: isTerminalEvent });
+    yield* follow(ctx, sub, start.lastSeq, signal, {
+      respond: watchResponse,
+      heartbeat: (seq) => create(WatchMessageResponseSchema, { event: heartbeatEvent(seq) }),
+      isLast: isTerminalEvent,
+    });
   } finally {
     ctx.watchers.count--;
     sub.close();
@@ -64,7 +70,11 @@ export async function* watchOne(
 }
 
 /** What a follower sends and when it stops. */
-export interface FollowOptions {
+export interface FollowOptions<R> {
+  /** The response for a log event. */
+  respond(event: EventRecord): R;
+  /** The response for a heartbeat at `seq`. */
+  heartbeat(seq: number): R;
   /** Events not matching are skipped (default: all match). */
   matches?: (event: EventRecord) => boolean | Promise<boolean>;
   /** An event after which the stream ends (default: never). */
@@ -75,13 +85,13 @@ export interface FollowOptions {
  * Yields the subscription's events newer than `lastSeq` until `isLast` says an event ends
  * the stream, with a heartbeat after each idle heartbeat interval.
  */
-export async function* follow(
+export async function* follow<R>(
   ctx: ServiceContext,
   sub: Subscription,
   lastSeq: number,
   signal: AbortSignal,
-  options: FollowOptions,
-): AsyncGenerator<{ event: Event }> {
+  options: FollowOptions<R>,
+): AsyncGenerator<R> {
   for (;;) {
     let batch: EventRecord[];
     try {
@@ -94,14 +104,14 @@ export async function* follow(
     if (!batch.length) {
       // Everything published up to the hub's head has reached this subscription.
       lastSeq = Math.max(lastSeq, ctx.hub.headSeq);
-      yield { event: heartbeatEvent(lastSeq) };
+      yield options.heartbeat(lastSeq);
       continue;
     }
     for (const event of batch) {
       if (event.seq <= lastSeq) continue;
       lastSeq = event.seq;
       if (options.matches && !(await options.matches(event))) continue;
-      yield { event: eventToProto(event) };
+      yield options.respond(event);
       if (options.isLast?.(event)) return;
     }
   }
