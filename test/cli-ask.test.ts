@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The compiled CLI (`npm test` builds before vitest runs) and the stand-in agent.
-const CLI = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../dist/src/cli/bundle/main.js", import.meta.url));
 const FAKE_AGENT = fileURLToPath(new URL("./fixtures/fake-agent.mjs", import.meta.url));
 
 interface CliResult {

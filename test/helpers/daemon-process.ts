@@ -7,7 +7,7 @@ import { storeArgsFor } from "./test-store.js";
 /** The compiled daemon entry point (built by `npm test` before vitest runs). */
 export const DAEMON_MAIN = fileURLToPath(new URL("../../dist/src/daemon/main.js", import.meta.url));
 /** The compiled CLI entry point. */
-export const CLI_MAIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL("../../dist/src/cli/bundle/main.js", import.meta.url));
 
 /** A daemon running as a child process. */
 export interface DaemonProcess {
