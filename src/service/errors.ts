@@ -50,8 +50,3 @@ export function toConnectError(err: unknown): ConnectError {
   }
   return new ConnectError("internal error", Code.Internal);
 }
-
-/** True when the error is ours to explain (anything else is logged as a bug). */
-export function isExpectedError(err: unknown): boolean {
-  return toConnectError(err).code !== Code.Internal || err instanceof ConnectError;
-}

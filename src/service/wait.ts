@@ -1,5 +1,5 @@
 import { getMessage } from "../store/messages.js";
-import type { MessageRecord } from "../store/records.js";
+import { isTerminalEvent, type MessageRecord } from "../store/records.js";
 import { isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 
@@ -17,15 +17,15 @@ export async function waitForFinish(
   const sub = ctx.hub.subscribe({ messageId });
   try {
     const deadline = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-    let message = await getMessage(ctx.store.reader, messageId);
-    while (!isTerminal(message.status)) {
+    const message = await getMessage(ctx.store.reader, messageId);
+    if (isTerminal(message.status)) return message;
+    for (;;) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
       const batch = await sub.take(Math.min(remaining, 60_000), signal);
-      if (batch.some((e) => e.toStatus !== null && isTerminal(e.toStatus))) {
-        message = await getMessage(ctx.store.reader, messageId);
-      }
+      if (batch.some(isTerminalEvent)) break;
     }
+    // One read for the final state: terminal, or current at the timeout.
     return await getMessage(ctx.store.reader, messageId);
   } finally {
     sub.close();

@@ -1,4 +1,4 @@
-import type { StatusName } from "./status.js";
+import { isTerminal, type StatusName } from "./status.js";
 
 /** A message's monitor registration. Times are Unix seconds. */
 export interface MonitorRecord {
@@ -60,6 +60,6 @@ export function isTerminalEvent(event: EventRecord): boolean {
   return (
     (event.kind === "status_changed" || event.kind === "created") &&
     event.toStatus !== null &&
-    ["complete", "failed", "timed_out", "cancelled"].includes(event.toStatus)
+    isTerminal(event.toStatus)
   );
 }

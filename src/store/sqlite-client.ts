@@ -8,8 +8,7 @@ import type BetterSqlite3 from "better-sqlite3";
  * whatever the busy timeout. Every write transaction here begins IMMEDIATE instead, which
  * takes the write lock up front. knex has no option for it, so this is the one place that
  * extends knex's better-sqlite3 dialect (pinned version, see package.json). It also caches
- * prepared statements per connection (knex prepares each query anew) and remembers the raw
- * connection so the poller can read `PRAGMA data_version` in microseconds.
+ * prepared statements per connection (knex prepares each query anew).
  */
 
 interface QueryObject {
@@ -30,7 +29,6 @@ class ImmediateTransaction extends (TransactionSqlite as unknown as new (...args
 }
 
 type ClientBase = {
-  acquireRawConnection(): Promise<BetterSqlite3.Database>;
   _formatBindings(bindings: unknown[] | undefined): unknown[];
 };
 
@@ -54,17 +52,8 @@ function prepared(db: BetterSqlite3.Database, sql: string): BetterSqlite3.Statem
 
 /** The knex client class for SQLite used by the store. */
 export class SqliteClient extends (ClientBetterSqlite3 as unknown as new (config: unknown) => ClientBase) {
-  /** The newest raw connection the pool opened (the pool holds exactly one). */
-  rawConnection: BetterSqlite3.Database | undefined;
-
   transaction(...args: unknown[]): unknown {
     return new ImmediateTransaction(this, ...args);
-  }
-
-  override async acquireRawConnection(): Promise<BetterSqlite3.Database> {
-    const db = await super.acquireRawConnection();
-    this.rawConnection = db;
-    return db;
   }
 
   async _query(connection: BetterSqlite3.Database, obj: QueryObject): Promise<QueryObject> {
