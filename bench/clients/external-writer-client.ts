@@ -1,7 +1,6 @@
 import Database from "better-sqlite3";
-import { EventKind } from "../../gen/claude_comms/v1/message_pb.js";
 import { sleep, withTimeout } from "../lib/cleanup.js";
-import { connectClients } from "../lib/clients.js";
+import { connectClients, openTimedWatch } from "../lib/clients.js";
 import { reply, runWorker, workerArgs } from "../lib/worker.js";
 
 /*
@@ -49,19 +48,7 @@ function referencePoller(file: string, intervalMs: number) {
 runWorker(async () => {
   const args = workerArgs<Args>();
   const { polling } = connectClients(args.socket);
-  const abort = new AbortController();
-  let arrived: ((t: number) => void) | undefined;
-  let watching: () => void = () => undefined;
-  const started = new Promise<void>((r) => (watching = r));
-  const watch = (async () => {
-    for await (const res of polling.watchMessage({ messageId: args.messageId }, { signal: abort.signal })) {
-      if (res.event?.kind === EventKind.SNAPSHOT) watching();
-      else if (res.event?.kind === EventKind.STATUS_CHANGED) arrived?.(performance.now());
-    }
-  })().catch((err) => {
-    if (!abort.signal.aborted) throw err;
-  });
-  await withTimeout(started, args.timeoutMs, "the watch");
+  const watch = await openTimedWatch(polling, args.messageId, args.timeoutMs, "the watch");
   const db = new Database(args.database);
   db.pragma("busy_timeout = 5000");
   const update = db.prepare("UPDATE messages SET status = ? WHERE message_id = ?");
@@ -69,7 +56,7 @@ runWorker(async () => {
   const latencies: number[] = [];
   const referenceLatencies: number[] = [];
   for (let i = 0; i < args.warmup + args.samples; i++) {
-    const event = new Promise<number>((resolve) => (arrived = resolve));
+    const event = watch.nextChange();
     const seen = reference.next();
     update.run(i % 2 ? "pending" : "processing", args.messageId); // autocommit
     const committed = performance.now();
@@ -79,7 +66,6 @@ runWorker(async () => {
   }
   reference.stop();
   db.close();
-  abort.abort();
-  await watch;
+  await watch.close();
   await reply({ type: "result", latencies, referenceLatencies });
 });

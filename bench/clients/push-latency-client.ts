@@ -1,6 +1,6 @@
-import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
+import { MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
 import { sleep, withTimeout } from "../lib/cleanup.js";
-import { connectClients } from "../lib/clients.js";
+import { connectClients, openTimedWatch } from "../lib/clients.js";
 import { connectSession, openWatch, type WatchStream } from "../lib/h2-watch.js";
 import { reply, runWorker, workerArgs } from "../lib/worker.js";
 
@@ -32,24 +32,12 @@ runWorker(async () => {
   await withTimeout(snapshotted, args.timeoutMs, `${args.otherIds.length} other watchers`);
 
   const { polling, messages } = connectClients(args.socket);
-  const abort = new AbortController();
-  let arrived: ((t: number) => void) | undefined;
-  let watching: () => void = () => undefined;
-  const started = new Promise<void>((r) => (watching = r));
-  const watch = (async () => {
-    for await (const res of polling.watchMessage({ messageId: args.messageId }, { signal: abort.signal })) {
-      if (res.event?.kind === EventKind.SNAPSHOT) watching();
-      else if (res.event?.kind === EventKind.STATUS_CHANGED) arrived?.(performance.now());
-    }
-  })().catch((err) => {
-    if (!abort.signal.aborted) throw err;
-  });
-  await withTimeout(started, args.timeoutMs, "the measured watch");
+  const watch = await openTimedWatch(polling, args.messageId, args.timeoutMs, "the measured watch");
 
   const push: number[] = [];
   const rtt: number[] = [];
   for (let i = 0; i < args.warmup + args.samples; i++) {
-    const event = new Promise<number>((resolve) => (arrived = resolve));
+    const event = watch.nextChange();
     const t0 = performance.now();
     const status = i % 2 ? MessageStatus.PENDING : MessageStatus.PROCESSING;
     const answered = messages.setStatus({ messageId: args.messageId, status }).then(() => performance.now());
@@ -57,8 +45,7 @@ runWorker(async () => {
     if (i >= args.warmup) (push.push(tEvent - t0), rtt.push(tAnswer - t0));
     await sleep(1 + Math.random() * 2); // not back to back
   }
-  abort.abort();
-  await watch;
+  await watch.close();
   for (const s of others) s.close();
   for (const s of sessions) s.close();
   await reply({ type: "result", push, rtt, othersOpen: others.filter((s) => s.count >= 1).length });
