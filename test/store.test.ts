@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -93,6 +94,61 @@ describe("store", () => {
     expect(await store.write((trx) => sampleProgress(trx, () => 0))).toBe(0);
     const progress = (await messageEventsAfter(store.reader, "a", 0)).filter((e) => e.kind === "progress");
     expect(progress.map((e) => e.contentLength)).toEqual([6]);
+  });
+
+  it("samples progress in batches: only messages whose length moved get an event, each once", async () => {
+    const ids = Array.from({ length: 950 }, (_, i) => `m${i}`); // more than two 400-id chunks
+    await store.write(async (trx) => {
+      for (const id of ids) {
+        await insertMessage(trx, { ...base, messageId: id, threadId: "t", status: "processing" });
+        await upsertMonitor(trx, { messageId: id, timeoutMs: null, labels: {} });
+      }
+    });
+    await store.write(async (trx) => {
+      for (const id of ids) await appendContent(trx, id, "abc");
+    });
+    // Every third message already had its length seen; one is no longer monitored.
+    const known = (id: string) => (id === "m1" ? undefined : Number(id.slice(1)) % 3 === 0 ? 3 : 0);
+    const written = await store.write((trx) => sampleProgress(trx, known));
+    const expected = ids.filter((id) => id !== "m1" && Number(id.slice(1)) % 3 !== 0);
+    expect(written).toBe(expected.length);
+    const progress = await store.reader.all<{ message_id: string; content_length: number }>(
+      "SELECT message_id, content_length FROM message_events WHERE kind = 'progress'",
+    );
+    expect(progress.map((r) => r.message_id).sort()).toEqual([...expected].sort());
+    expect(new Set(progress.map((r) => r.content_length))).toEqual(new Set([3]));
+    expect(await store.reader.get("SELECT 1 FROM content_changes LIMIT 1")).toBeUndefined();
+  });
+
+  it("copies the WAL into the database file from its checkpointer thread, not the writer", async () => {
+    const big = "x".repeat(100_000);
+    // About 1,500 pages in one transaction: past SQLite's default auto-checkpoint (1,000),
+    // below the writer's backstop (4,000), so only the checkpointer thread can copy them.
+    await store.write(async (trx) => {
+      for (let i = 0; i < 60; i++) await insertMessage(trx, { ...base, messageId: `big${i}`, threadId: "t", status: "pending", content: big });
+    });
+    const sizeOf = (f: string) => {
+      try {
+        return fs.statSync(f).size;
+      } catch {
+        return 0;
+      }
+    };
+    expect(sizeOf(`${file}-wal`)).toBeGreaterThan(5_000_000);
+    let dbSize = sizeOf(file);
+    for (const end = Date.now() + 10_000; dbSize < 5_000_000 && Date.now() < end; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      dbSize = sizeOf(file);
+    }
+    expect(dbSize).toBeGreaterThan(5_000_000);
+    // The next write starts the WAL over from its beginning: it does not keep growing.
+    const walBefore = sizeOf(`${file}-wal`);
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "after", threadId: "t", status: "pending", content: big }));
+    expect(sizeOf(`${file}-wal`)).toBe(walBefore);
+    const outside = new Database(file);
+    const frames = outside.pragma("wal_checkpoint(PASSIVE)") as Array<{ log: number }>;
+    outside.close();
+    expect(frames[0]!.log).toBeLessThan(100); // frames in the WAL now: only the last write's
   });
 
   it("fails a write with StoreBusyError when another connection holds the lock past the busy timeout", async () => {

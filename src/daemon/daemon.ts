@@ -74,7 +74,12 @@ export class Daemon {
     let store: Store | undefined;
     let created: Daemon | undefined;
     try {
-      store = await openStore({ url: config.store, synchronous: config.synchronous, busyTimeoutMs: config.busyTimeoutMs });
+      store = await openStore({
+        url: config.store,
+        synchronous: config.synchronous,
+        busyTimeoutMs: config.busyTimeoutMs,
+        onWarning: (message) => log.warn(message),
+      });
       const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
       const lease = new Lease(store, log, config.leaseMs, () => holder.ctx?.poller.wake());
       await lease.start();

@@ -34,10 +34,24 @@ export async function appendEvent(
   kind: EventKindName,
   detail: string,
 ): Promise<void> {
+  await appendEvents(trx, [messageId], kind, detail);
+}
+
+/**
+ * Appends the same kind of daemon-written event for each of `messageIds` in one statement
+ * (at most a few hundred ids: one placeholder each).
+ */
+export async function appendEvents(
+  trx: Knex.Transaction,
+  messageIds: readonly string[],
+  kind: EventKindName,
+  detail: string,
+): Promise<void> {
+  if (messageIds.length === 0) return;
   await trx.raw(
     `INSERT INTO message_events (message_id, thread_id, kind, from_status, to_status, content_length, time, detail)
      SELECT message_id, thread_id, ?, NULL, status, ${dialectOf(trx).byteLength("content")}, ?, ?
-     FROM messages WHERE message_id = ?`,
-    [kind, nowSeconds(), detail || null, messageId],
+     FROM messages WHERE message_id IN (${messageIds.map(() => "?").join(", ")})`,
+    [kind, nowSeconds(), detail || null, ...messageIds],
   );
 }

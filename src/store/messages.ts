@@ -3,7 +3,7 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "./er
 import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { MessageRecord } from "./records.js";
-import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
+import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, rawRows, type MessageRow } from "./rows.js";
 import { ACTIVE_STATUSES, isTerminal, sqlStatusList, type StatusName } from "./status.js";
 import { ensureThread } from "./threads.js";
 
@@ -131,13 +131,14 @@ export async function lockMessage(
  * reasons for a refusal are read only when it is refused.
  */
 export async function appendContent(trx: Knex.Transaction, messageId: string, text: string): Promise<number> {
-  const rows = (await trx.raw(
-    `UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ?
-     WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)}
-     RETURNING ${dialectOf(trx).byteLength("content")} AS n`,
-    [text, nowSeconds(), messageId],
-  )) as Array<{ n: number }> | { rows: Array<{ n: number }> };
-  const row = Array.isArray(rows) ? rows[0] : rows.rows[0];
+  const [row] = rawRows<{ n: number }>(
+    await trx.raw(
+      `UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ?
+       WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)}
+       RETURNING ${dialectOf(trx).byteLength("content")} AS n`,
+      [text, nowSeconds(), messageId],
+    ),
+  );
   if (row) return Number(row.n);
   const status = await statusOf(trx, messageId); // NotFoundError when unknown
   throw new FailedPreconditionError(`message "${messageId}" is ${status}; its content is final`);

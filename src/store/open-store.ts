@@ -15,5 +15,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (!url.startsWith("sqlite:") || url.length === "sqlite:".length) {
     throw new Error(`unknown store "${url}": use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE`);
   }
-  return openSqliteStore(url.slice("sqlite:".length), options.synchronous ?? "NORMAL", busyTimeoutMs);
+  return openSqliteStore(url.slice("sqlite:".length), {
+    synchronous: options.synchronous ?? "NORMAL",
+    busyTimeoutMs,
+    onWarning: options.onWarning,
+  });
 }

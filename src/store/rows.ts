@@ -138,3 +138,8 @@ export function threadFromRow(row: ThreadRow): ThreadRecord {
 export function nowSeconds(): number {
   return Date.now() / 1000;
 }
+
+/** The rows of a `knex.raw` result: better-sqlite3 gives an array, pg a result with `rows`. */
+export function rawRows<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}

@@ -6,6 +6,7 @@ import { SQLITE } from "./dialect.js";
 import { domainErrorFromDriver } from "./errors.js";
 import { StoreHealth } from "./health.js";
 import { migrationSource } from "./migrations/index.js";
+import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { SqliteClient } from "./sqlite-client.js";
 import { SqliteReader } from "./sqlite-reader.js";
 import { createWriter, probeWrite, retryBusy, type Store } from "./store.js";
@@ -14,8 +15,21 @@ import { createWriter, probeWrite, retryBusy, type Store } from "./store.js";
 // retried asynchronously by write() up to the configured busy timeout.
 const DRIVER_BUSY_MS = 20;
 
+// The writer's own auto-checkpoint (SQLite's default is 1,000 pages) is only a backstop for
+// a checkpointer thread that fell behind: the thread does the regular work off the event
+// loop (sqlite-checkpointer.ts). 4,000 pages is 16 MiB of WAL.
+const BACKSTOP_AUTOCHECKPOINT_PAGES = 4000;
+
+/** How a SQLite store is opened (see StoreOptions). */
+interface SqliteOptions {
+  synchronous: "NORMAL" | "FULL";
+  busyTimeoutMs: number;
+  onWarning?: (message: string) => void;
+}
+
 /** Opens (and migrates) a SQLite store: a writer through knex and a dedicated reader. */
-export async function openSqliteStore(file: string, synchronous: "NORMAL" | "FULL", busyTimeoutMs: number): Promise<Store> {
+export async function openSqliteStore(file: string, options: SqliteOptions): Promise<Store> {
+  const { synchronous, busyTimeoutMs } = options;
   file = path.resolve(file);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const knex = knexFactory({
@@ -28,6 +42,7 @@ export async function openSqliteStore(file: string, synchronous: "NORMAL" | "FUL
       afterCreate(conn: Database.Database, done: (err: Error | null, conn: unknown) => void) {
         try {
           configureConnection(conn, synchronous);
+          conn.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
           done(null, conn);
         } catch (err) {
           done(err as Error, conn);
@@ -48,6 +63,7 @@ export async function openSqliteStore(file: string, synchronous: "NORMAL" | "FUL
   configureConnection(readerDb, synchronous);
   readerDb.pragma("query_only = ON");
   const reader = new SqliteReader(readerDb);
+  const checkpointer = new SqliteCheckpointer(file, { onError: options.onWarning });
   let closed: Promise<void> | undefined;
   return {
     knex,
@@ -64,6 +80,7 @@ export async function openSqliteStore(file: string, synchronous: "NORMAL" | "FUL
     close() {
       closed ??= (async () => {
         try {
+          await checkpointer.close();
           readerDb.close();
         } finally {
           await knex.destroy();

@@ -15,6 +15,8 @@ export interface StoreOptions {
   synchronous?: "NORMAL" | "FULL";
   /** How long a write waits for another writer's lock before it fails UNAVAILABLE; default 5000 ms. */
   busyTimeoutMs?: number;
+  /** Called with problems the store works around by itself (a failed background WAL checkpoint). */
+  onWarning?: (message: string) => void;
 }
 
 /** An open store: a writer (knex), a reader, and how to learn that others wrote. */

@@ -91,7 +91,7 @@ describe("no leaks after abrupt client disconnects", () => {
     let written = 0;
     let writtenBytes = 0;
     const rss: number[] = [];
-    const chunk = "w".repeat(4096);
+    const chunk = "w".repeat(8192);
     for (let round = 0; round < ROUNDS; round++) {
       await abortBatch(c, ABORTS_PER_ROUND, round);
       kinds.abort = (kinds.abort ?? 0) + ABORTS_PER_ROUND;
@@ -181,8 +181,9 @@ describe("no leaks after abrupt client disconnects", () => {
     expect(checkpoint[0]!.busy).toBe(0);
     expect(walAfterTruncate).toBe(0);
     expect(errorsLogged).toBe(0); // a client hanging up is not the daemon's failure
-    // The WAL stays at its checkpoint size (about 4 MiB) while far more was written.
-    expect(Math.max(...walSizes)).toBeLessThan(6 * 1048576);
+    // The WAL stays under the writer's backstop auto-checkpoint (4,000 pages, 16 MiB; the
+    // checkpointer thread normally keeps it far smaller) while far more was written.
+    expect(Math.max(...walSizes)).toBeLessThan(18 * 1048576);
     expect(writtenBytes).toBeGreaterThan(2 * Math.max(...walSizes));
     expect(walSizes.at(-1)).toBeLessThanOrEqual(walSizes[Math.floor(ROUNDS / 2)]! + 64 * 1024);
     await daemon.stop();

@@ -1,0 +1,90 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+
+/** How often the checkpointer looks for new commits, in ms. */
+const CHECK_EVERY_MS = 100;
+
+/** What the worker posts back. */
+type WorkerReport = { error: string } | { checkpointed: number };
+
+/*
+ * The worker's code, inline (CommonJS) so the same file works from the build, from vitest
+ * on the TypeScript sources and from a library user's bundle. It opens its own connection,
+ * and whenever another connection committed since its last complete checkpoint
+ * (data_version moved) it runs a PASSIVE checkpoint: that copies committed WAL frames into
+ * the database file without taking the write lock or waiting for readers, so writers and
+ * readers carry on meanwhile. A complete checkpoint lets the next writer restart the WAL
+ * from its beginning, which keeps the file bounded.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma("busy_timeout = 0");
+let settled = -1;
+const timer = setInterval(() => {
+  try {
+    const version = db.pragma("data_version", { simple: true });
+    if (version === settled) return;
+    const [r] = db.pragma("wal_checkpoint(PASSIVE)");
+    if (r.busy === 0 && r.log === r.checkpointed) settled = version;
+    if (r.checkpointed > 0) parentPort.postMessage({ checkpointed: r.checkpointed });
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message || err) });
+  }
+}, workerData.everyMs);
+parentPort.on("message", () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+/** Options of the checkpointer. */
+export interface SqliteCheckpointerOptions {
+  /** Called with what a failed checkpoint said (the store carries on; the writer's backstop auto-checkpoint still runs). */
+  onError?: (message: string) => void;
+}
+
+/**
+ * Checkpoints a SQLite store's WAL in a worker thread, so the event loop never pays for it.
+ * SQLite's default has the committing connection copy the WAL into the database file once
+ * it passes 1,000 pages: about 10 ms (fsync included) landing on whichever write or poller
+ * tick happens to commit then. The daemon's writer keeps only a large auto-checkpoint as a
+ * backstop (see sqlite-store.ts); this thread does the regular work.
+ */
+export class SqliteCheckpointer {
+  /** Pages copied into the database file so far. */
+  pagesCheckpointed = 0;
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private closed: Promise<void> | undefined;
+
+  constructor(file: string, options: SqliteCheckpointerOptions = {}) {
+    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, driver, everyMs: CHECK_EVERY_MS },
+      resourceLimits: { maxOldGenerationSizeMb: 16 },
+    });
+    this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
+    this.worker.on("message", (report: WorkerReport) => {
+      if ("error" in report) options.onError?.(`WAL checkpoint failed: ${report.error}`);
+      else this.pagesCheckpointed += report.checkpointed;
+    });
+    this.worker.on("error", (err) => options.onError?.(`WAL checkpointer stopped: ${err.message}`));
+    this.worker.unref(); // never what keeps a process alive
+  }
+
+  /** Stops the worker (after its current checkpoint) and closes its connection. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.worker.postMessage("close");
+      // A checkpoint stuck on a slow disk does not hold up shutdown for long.
+      const stuck = setTimeout(() => void this.worker.terminate(), 2000);
+      await this.exited;
+      clearTimeout(stuck);
+    })();
+    return this.closed;
+  }
+}
