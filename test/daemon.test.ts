@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventKind, MessageStatus } from "../gen/claude_comms/v1/message_pb.js";
+import { EventKind, MessageStatus, type Event } from "../gen/claude_comms/v1/message_pb.js";
 import { connectClients, type TestClients } from "./helpers/clients.js";
 import { collect, until } from "./helpers/collect.js";
 import { DAEMON_MAIN, startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
@@ -62,6 +62,29 @@ describe("daemon process", () => {
     const seqs = events.filter((e) => e.kind !== EventKind.HEARTBEAT && e.kind !== EventKind.SNAPSHOT).map((e) => e.seq);
     expect([...seqs].sort((a, b) => (a < b ? -1 : 1))).toEqual(seqs);
     expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it("samples the progress of a fast stream at most every 20 ms, ending on its final length", async () => {
+    await c.messages.createMessage({ threadId: "t-api", messageId: "api-fast", status: MessageStatus.PROCESSING });
+    await c.polling.addMessage({ messageId: "api-fast" });
+    const progress: Event[] = [];
+    const watching = collect(c.polling.watchMessage({ messageId: "api-fast" }), (e) => {
+      if (e.kind === EventKind.PROGRESS) progress.push(e);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    let length = 0n;
+    for (let i = 0; i < 200; i++) length = (await c.messages.appendContent({ messageId: "api-fast", content: "token " })).contentLength;
+    await until(() => progress.at(-1)?.contentLength === length);
+    const sampledMs = performance.now() - started;
+    await c.messages.setStatus({ messageId: "api-fast", status: MessageStatus.COMPLETE });
+    expect((await watching).error).toBeUndefined();
+    // Each sample is one event, taken at least 20 ms after the one before it.
+    expect(progress.length).toBeLessThanOrEqual(Math.floor(sampledMs / 20) + 1);
+    expect(progress.length).toBeLessThan(200);
+    const lengths = progress.map((e) => e.contentLength);
+    expect([...lengths].sort((a, b) => (a < b ? -1 : 1))).toEqual(lengths);
+    expect(new Set(lengths).size).toBe(lengths.length);
   });
 
   // The same on PostgreSQL: test/postgres/external-writer.test.ts.

@@ -76,10 +76,42 @@ describe("store", () => {
 
   it("appends content and rejects unknown ids", async () => {
     await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "processing" }));
-    expect(await store.write((trx) => appendContent(trx, "a", "héllo"))).toBe(6);
+    expect(await appendContent(store, "a", "héllo")).toBe(6);
     expect((await getMessage(store.reader, "a", { contentFrom: 0 })).content).toBe("héllo");
     expect((await getMessage(store.reader, "a", { contentFrom: 3 })).content).toBe("llo");
-    await expect(store.write((trx) => appendContent(trx, "zz", "x"))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(appendContent(store, "zz", "x")).rejects.toBeInstanceOf(NotFoundError);
+    await store.write((trx) => setStatus(trx, "a", "complete", ""));
+    await expect(appendContent(store, "a", "x")).rejects.toThrow(/"a" is complete; its content is final/);
+    expect((await getMessage(store.reader, "a", { contentFrom: 0 })).content).toBe("héllo");
+  });
+
+  it("runs a single-statement write on its own, never inside another caller's open transaction", async () => {
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "processing" }));
+    let inside!: () => void;
+    const entered = new Promise<void>((resolve) => (inside = resolve));
+    const failing = store.write(async (trx) => {
+      await insertMessage(trx, { ...base, messageId: "rolled-back", threadId: "t", status: "pending" });
+      inside();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error("rolled back on purpose");
+    });
+    await entered;
+    const appended = appendContent(store, "a", "kept"); // waits for the transaction to end
+    await expect(failing).rejects.toThrow("rolled back on purpose");
+    expect(await appended).toBe(4);
+    expect((await getMessage(store.reader, "a", { contentFrom: 0 })).content).toBe("kept");
+    await expect(getMessage(store.reader, "rolled-back")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("fails a single-statement write with StoreBusyError when another connection holds the lock past the busy timeout", async () => {
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "processing" }));
+    const holder = new Database(file);
+    holder.exec("BEGIN IMMEDIATE");
+    await expect(appendContent(store, "a", "x")).rejects.toBeInstanceOf(StoreBusyError);
+    expect(store.health.serving).toBe(true); // another writer is not a sick store
+    holder.exec("COMMIT");
+    holder.close();
+    expect(await appendContent(store, "a", "x")).toBe(1);
   });
 
   it("samples progress once per monitored message and clears the markers", async () => {
@@ -87,8 +119,8 @@ describe("store", () => {
       await insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "processing" });
       await upsertMonitor(trx, { messageId: "a", timeoutMs: null, labels: {} });
     });
-    await store.write((trx) => appendContent(trx, "a", "one"));
-    await store.write((trx) => appendContent(trx, "a", "two"));
+    await appendContent(store, "a", "one");
+    await appendContent(store, "a", "two");
     const written = await store.write((trx) => sampleProgress(trx, () => 0));
     expect(written).toBe(1);
     expect(await store.write((trx) => sampleProgress(trx, () => 0))).toBe(0);
@@ -104,9 +136,7 @@ describe("store", () => {
         await upsertMonitor(trx, { messageId: id, timeoutMs: null, labels: {} });
       }
     });
-    await store.write(async (trx) => {
-      for (const id of ids) await appendContent(trx, id, "abc");
-    });
+    for (const id of ids) await appendContent(store, id, "abc");
     // Every third message already had its length seen; one is no longer monitored.
     const known = (id: string) => (id === "m1" ? undefined : Number(id.slice(1)) % 3 === 0 ? 3 : 0);
     const written = await store.write((trx) => sampleProgress(trx, known));
@@ -170,8 +200,9 @@ describe("store", () => {
     other.pragma("busy_timeout = 2000");
     const writes = Array.from({ length: 50 }, (_, i) =>
       store.write(async (trx) => {
-        await appendContent(trx, "c", "a");
+        const row = (await trx("messages").select("content").where("message_id", "c").first()) as { content: string };
         if (i % 5 === 0) await new Promise((r) => setTimeout(r, 1));
+        await trx("messages").update({ content: `${row.content}a` }).where("message_id", "c");
       }),
     );
     for (let i = 0; i < 50; i++) other.prepare("UPDATE messages SET metadata = ? WHERE message_id = 'c'").run(String(i));

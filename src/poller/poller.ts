@@ -39,6 +39,12 @@ interface Watched {
 }
 
 const TAIL_BATCH = 1000;
+/**
+ * Progress is sampled at most this often (or every interval, if shorter). An agent streams
+ * its answer in many small appends; sampling each burst apart would cost a write per
+ * burst to say what the next sample says anyway. Status changes are never held back.
+ */
+const PROGRESS_GAP_MS = 20;
 const COMPACT_BATCH = 500;
 const COMPACT_BATCHES_PER_TICK = 20;
 
@@ -63,6 +69,9 @@ export class Poller {
   private drainQueued = false;
   private closed = false;
   private nextCompaction = 0;
+  /** When progress may next be sampled (monotonic ms), and whether a sample waits for it. */
+  private nextSample = 0;
+  private samplePending = false;
   /** Whether this daemon runs deadlines, retention and compaction (see Store.isLeader). */
   private leader = false;
   private unsubscribe: () => void = () => undefined;
@@ -132,7 +141,8 @@ export class Poller {
     this.ticking = this.tick().catch((err) => this.options.onError?.(err));
     await this.ticking;
     this.ticking = undefined;
-    const untilDue = this.leader ? this.due.peek() - performance.now() : Infinity;
+    const now = performance.now();
+    const untilDue = this.leader ? Math.min(this.due.peek(), this.samplePending ? this.nextSample : Infinity) - now : Infinity;
     this.schedule(this.woken ? 0 : Math.max(0, Math.min(this.options.intervalMs, untilDue)));
   }
 
@@ -141,7 +151,7 @@ export class Poller {
     const started = performance.now();
     const version = this.store.changeVersion();
     // A follower never skips: it must keep trying to take over the singleton duties.
-    const nothingDue = this.leader && this.due.peek() > started && this.nextCompaction > started;
+    const nothingDue = this.leader && this.due.peek() > started && this.nextCompaction > started && !this.samplePending;
     if (version === this.lastDataVersion && !this.woken && nothingDue) {
       this.stats.skip();
       return;
@@ -153,7 +163,7 @@ export class Poller {
     // Singleton duties: with several daemons on one store only the leader samples progress,
     // enforces deadlines and retention and compacts, so none of it happens twice.
     const wrote = this.leader
-      ? (await this.sample()) + (await this.enforceDue(started)) + (await this.compact(started))
+      ? (await this.sample(started)) + (await this.enforceDue(started)) + (await this.compact(started))
       : 0;
     if (wrote) {
       this.lastDataVersion = this.store.changeVersion();
@@ -259,8 +269,14 @@ export class Poller {
     return deleted;
   }
 
-  private async sample(): Promise<number> {
+  private async sample(now: number): Promise<number> {
+    if (now < this.nextSample) {
+      this.samplePending = true; // run() schedules a tick for nextSample
+      return 0;
+    }
+    this.samplePending = false;
     if (!(await this.store.reader.get("SELECT 1 FROM content_changes LIMIT 1"))) return 0;
+    this.nextSample = now + Math.min(PROGRESS_GAP_MS, this.options.intervalMs);
     const known = (id: string) => {
       const state = this.watched.get(id);
       return state && !isTerminal(state.status) ? state.length : undefined;

@@ -62,7 +62,7 @@ async function runAsk(ctx: ServiceContext, ask: Ask, messageId: string, deadline
         await setAgentPid(trx, messageId, pid);
         await setStatus(trx, messageId, "processing", "", ["pending"]);
       }),
-    onText: (text) => write((trx) => appendContent(trx, messageId, text)).then(() => undefined),
+    onText: (text) => appendContent(ctx.store, messageId, text).finally(() => ctx.poller.wake()).then(() => undefined),
   });
   await write((trx) => finish(trx, messageId, outcome, signal));
 }

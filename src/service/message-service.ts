@@ -45,7 +45,7 @@ export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageS
 
     async appendContent(req) {
       const messageId = requireId(req.messageId, "message_id");
-      const length = written(await store.write((trx) => appendContent(trx, messageId, req.content)));
+      const length = written(await appendContent(store, messageId, req.content));
       return { contentLength: BigInt(length) };
     },
 

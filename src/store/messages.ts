@@ -2,8 +2,9 @@ import type { Knex } from "knex";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "./errors.js";
 import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
+import type { Store } from "./store.js";
 import type { MessageRecord } from "./records.js";
-import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, rawRows, type MessageRow } from "./rows.js";
+import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
 import { ACTIVE_STATUSES, isTerminal, sqlStatusList, type StatusName } from "./status.js";
 import { ensureThread } from "./threads.js";
 
@@ -127,21 +128,29 @@ export async function lockMessage(
 
 /**
  * Appends text to a message's content and returns the new length in bytes. One statement
- * on the hot path (the status check is in its WHERE, the length in its RETURNING); the
- * reasons for a refusal are read only when it is refused.
+ * on its own, outside a transaction (Store.writeStatement): the status check is in its
+ * WHERE, the length in its RETURNING; the reason for a refusal is read only when it is
+ * refused.
  */
-export async function appendContent(trx: Knex.Transaction, messageId: string, text: string): Promise<number> {
-  const [row] = rawRows<{ n: number }>(
-    await trx.raw(
+export async function appendContent(
+  store: Pick<Store, "writeStatement" | "reader" | "dialect">,
+  messageId: string,
+  text: string,
+): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const [row] = await store.writeStatement<{ n: number }>(
       `UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ?
        WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)}
-       RETURNING ${dialectOf(trx).byteLength("content")} AS n`,
+       RETURNING ${store.dialect.byteLength("content")} AS n`,
       [text, nowSeconds(), messageId],
-    ),
-  );
-  if (row) return Number(row.n);
-  const status = await statusOf(trx, messageId); // NotFoundError when unknown
-  throw new FailedPreconditionError(`message "${messageId}" is ${status}; its content is final`);
+    );
+    if (row) return Number(row.n);
+    const found = await store.reader.get<{ status: StatusName }>("SELECT status FROM messages WHERE message_id = ?", [messageId]);
+    if (!found) throw new NotFoundError(`message "${messageId}" not found`);
+    // Created by another writer just after the refusal: append again (a few times at most).
+    if (!isTerminal(found.status) && attempt < 3) continue;
+    throw new FailedPreconditionError(`message "${messageId}" is ${found.status}; its content is final`);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import knexFactory from "knex";
+import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import { POSTGRES } from "./dialect.js";
 import { domainErrorFromDriver } from "./errors.js";
@@ -6,7 +6,8 @@ import { StoreHealth } from "./health.js";
 import { migrationSource } from "./migrations/index.js";
 import { PgListener } from "./pg-listener.js";
 import { PgReader } from "./pg-reader.js";
-import { createWriter, probeWrite, retryBusy, type Store } from "./store.js";
+import { rawRows } from "./rows.js";
+import { createWriter, probeWrite, recordedWrite, retryBusy, type Store } from "./store.js";
 
 // BIGINT columns (seq, counts, ids) come back as JS numbers: they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -36,6 +37,8 @@ export async function openPostgresStore(url: string, busyTimeoutMs: number): Pro
     dialect: POSTGRES,
     description: describe(url),
     write,
+    writeStatement: (sql, bindings) =>
+      recordedWrite(health, busyTimeoutMs, async () => rawRows(await knex.raw(sql, bindings as Knex.RawBinding[]))),
     health,
     probe: () => write(probeWrite),
     changeVersion: () => listener.changeVersion(),

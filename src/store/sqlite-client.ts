@@ -50,6 +50,14 @@ function prepared(db: BetterSqlite3.Database, sql: string): BetterSqlite3.Statem
   return statement;
 }
 
+/** Runs one statement on `db` (prepared once per connection) and returns its rows, if any. */
+export function runStatement<T>(db: BetterSqlite3.Database, sql: string, bindings: readonly unknown[]): T[] {
+  const statement = prepared(db, sql);
+  if (statement.reader) return statement.all(...bindings) as T[];
+  statement.run(...bindings);
+  return [];
+}
+
 /** The knex client class for SQLite used by the store. */
 export class SqliteClient extends (ClientBetterSqlite3 as unknown as new (config: unknown) => ClientBase) {
   transaction(...args: unknown[]): unknown {

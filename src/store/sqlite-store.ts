@@ -7,9 +7,9 @@ import { domainErrorFromDriver } from "./errors.js";
 import { StoreHealth } from "./health.js";
 import { migrationSource } from "./migrations/index.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
-import { SqliteClient } from "./sqlite-client.js";
+import { runStatement, SqliteClient } from "./sqlite-client.js";
 import { SqliteReader } from "./sqlite-reader.js";
-import { createWriter, probeWrite, retryBusy, type Store } from "./store.js";
+import { createWriter, probeWrite, recordedWrite, retryBusy, type Store } from "./store.js";
 
 // Each connection blocks the event loop at most this long on a lock; longer waits are
 // retried asynchronously by write() up to the configured busy timeout.
@@ -71,6 +71,16 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
     dialect: SQLITE,
     description: `sqlite:${file}`,
     write,
+    // On the writer's connection, taken from knex's pool so it never runs inside a transaction.
+    writeStatement: (sql, bindings) =>
+      recordedWrite(health, busyTimeoutMs, async () => {
+        const conn = (await knex.client.acquireConnection()) as Database.Database;
+        try {
+          return runStatement(conn, sql, bindings);
+        } finally {
+          knex.client.releaseConnection(conn);
+        }
+      }),
     health,
     probe: () => write(probeWrite),
     changeVersion: () => reader.dataVersion(),

@@ -35,6 +35,13 @@ export interface Store {
    * errors.
    */
   write<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs one statement on its own, outside any transaction (a single statement is atomic
+   * by itself), and returns its rows (`RETURNING`). The same busy retry, domain errors and
+   * health record as write(), at a fraction of a transaction's cost: for the hot
+   * single-row writes (AppendContent). `sql` uses `?` placeholders.
+   */
+  writeStatement<T>(sql: string, bindings: readonly unknown[]): Promise<T[]>;
   /** Whether writes succeed (updated by every write). */
   readonly health: StoreHealth;
   /** A tiny write that proves the store takes writes (updates `health`). */
@@ -69,16 +76,19 @@ export function createWriter(
   health: StoreHealth,
   config?: Knex.TransactionConfig,
 ): <T>(fn: (trx: Knex.Transaction) => Promise<T>) => Promise<T> {
-  return async (fn) => {
-    try {
-      const result = await retryBusy(() => knex.transaction(fn, config), busyTimeoutMs);
-      health.record();
-      return result;
-    } catch (err) {
-      health.record(err);
-      throw err;
-    }
-  };
+  return (fn) => recordedWrite(health, busyTimeoutMs, () => knex.transaction(fn, config));
+}
+
+/** Runs a write `attempt` with the busy retry, and records its outcome in `health`. */
+export async function recordedWrite<T>(health: StoreHealth, busyTimeoutMs: number, attempt: () => Promise<T>): Promise<T> {
+  try {
+    const result = await retryBusy(attempt, busyTimeoutMs);
+    health.record();
+    return result;
+  } catch (err) {
+    health.record(err);
+    throw err;
+  }
 }
 
 /** Retries `attempt` while it fails retryably (busy, serialization), up to `budgetMs`. */

@@ -390,7 +390,9 @@ export enum EventKind {
   STATUS_CHANGED = 3,
 
   /**
-   * The content of a monitored message grew or shrank to `content_length`.
+   * The content of a monitored message grew or shrank to `content_length`. A sample, not
+   * one per append: at most one per message per sample, and samples at most every 20 ms
+   * (or every poll interval, if shorter).
    *
    * @generated from enum value: EVENT_KIND_PROGRESS = 4;
    */
