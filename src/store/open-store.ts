@@ -1,4 +1,3 @@
-import { openPostgresStore } from "./postgres-store.js";
 import { openSqliteStore } from "./sqlite-store.js";
 import type { Store, StoreOptions } from "./store.js";
 
@@ -11,7 +10,11 @@ export type { Store, StoreOptions } from "./store.js";
 export async function openStore(options: StoreOptions): Promise<Store> {
   const url = options.url ?? `sqlite:${options.path ?? ""}`;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStore(url, busyTimeoutMs);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    // Loaded only for a PostgreSQL URL: `pg` costs a SQLite daemon ~75 ms of start-up.
+    const { openPostgresStore } = await import("./postgres-store.js");
+    return openPostgresStore(url, busyTimeoutMs);
+  }
   if (!url.startsWith("sqlite:") || url.length === "sqlite:".length) {
     throw new Error(`unknown store "${url}": use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE`);
   }
