@@ -20,6 +20,11 @@ import { startWorker } from "./lib/worker.js";
  * alternate daemon/bare; each figure is the ratio of the medians. The server's CPU time per
  * request in the measured window is kept too (a ratio that other load on the machine
  * disturbs far less than wall-clock rates).
+ *
+ * Each AppendContent phase appends to 50 messages of its own (100 bytes when it starts, about
+ * 10–25 KB each when it ends): an append rewrites the message's row, so its cost grows with
+ * the content, and reusing the messages would make the figure depend on how many rounds
+ * ran before. store-write.ts measures that growth separately.
  */
 
 const CONCURRENCY = 50;
@@ -34,14 +39,15 @@ function serialized<D extends DescMessage>(schema: D, inits: Array<MessageInitSh
   return inits.map((init) => Buffer.from(toBinary(schema, create(schema, init))).toString("base64"));
 }
 
-/** The load of each method: messages 0–49 are shown, 50–99 appended to. */
-function loads(): Record<Method, { path: string; requests: string[] }> {
+/** The load of each method in round `round`: messages 0–49 are shown, a fresh block of 50 from 50 on appended to. */
+function loads(round: number): Record<Method, { path: string; requests: string[] }> {
   const slots = Array.from({ length: CONCURRENCY }, (_, i) => i);
+  const appendTo = (i: number) => messageId(CONCURRENCY * (1 + round) + i);
   return {
     show: { path: SHOW_PATH, requests: serialized(ShowMessageRequestSchema, slots.map((i) => ({ messageId: messageId(i) }))) },
     append: {
       path: APPEND_PATH,
-      requests: serialized(AppendContentRequestSchema, slots.map((i) => ({ messageId: messageId(50 + i), content: TEXT }))),
+      requests: serialized(AppendContentRequestSchema, slots.map((i) => ({ messageId: appendTo(i), content: TEXT }))),
     },
   };
 }
@@ -88,15 +94,16 @@ async function runPhase(
 export async function unaryThroughput(options: BenchOptions): Promise<Figure[]> {
   const rounds = size(options, 1, 4);
   const durationMs = size(options, 3000, 8000);
-  const daemon = await seededDaemon({ messages: 100, monitored: 100 });
+  const messages = CONCURRENCY * (1 + rounds);
+  const daemon = await seededDaemon({ messages, monitored: messages });
   const showFile = path.join(tempDir(), "show-response.bin");
   const shown = await connectClients(daemon.socket).polling.showMessage({ messageId: messageId(0) });
   fs.writeFileSync(showFile, toBinary(ShowMessageResponseSchema, shown));
   const bare = await startBareServer({ showResponseFile: showFile });
-  const load = loads();
   const results: Record<Method, Record<Target, Phase[]>> = { show: { daemon: [], bare: [] }, append: { daemon: [], bare: [] } };
   try {
     for (let r = 0; r < rounds; r++) {
+      const load = loads(r);
       for (const method of ["show", "append"] as const) {
         for (const target of ["bare", "daemon"] as const) {
           const phase = await runPhase(target === "daemon" ? daemon : bare, load[method], size(options, 500, 1500), durationMs);
