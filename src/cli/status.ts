@@ -1,4 +1,5 @@
 import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
+import { isFinishedStatus } from "../client/message-status.js";
 import { usageError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 
@@ -28,9 +29,7 @@ export function eventKindName(kind: EventKind): string {
 }
 
 /** True for COMPLETE, FAILED, TIMED_OUT and CANCELLED. */
-export function isTerminal(status: MessageStatus): boolean {
-  return status >= MessageStatus.COMPLETE && status <= MessageStatus.CANCELLED;
-}
+export const isTerminal = isFinishedStatus;
 
 /**
  * The exit code of a final status: 0 COMPLETE, 10 FAILED, 11 TIMED_OUT, 12 CANCELLED;

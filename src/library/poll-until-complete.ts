@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EventKind, MessageStatus, type Event, type Message } from "../../gen/claude_comms/v1/message_pb.js";
+import { isFinishedStatus } from "../client/message-status.js";
 import { createPollingClient, type PollingClient } from "../client/polling-client.js";
 import type { ClientOptions } from "../client/transport.js";
 
@@ -49,7 +50,7 @@ export async function pollMessageUntilComplete(options: PollOptions): Promise<Po
   }
   const { message } = await client.showMessage({ messageId: options.messageId });
   const status = message?.status ?? MessageStatus.UNSPECIFIED;
-  return { message: message!, status, finished: status >= MessageStatus.COMPLETE };
+  return { message: message!, status, finished: isFinishedStatus(status) };
 }
 
 async function checkThread(client: PollingClient, messageId: string, threadId: string): Promise<void> {
