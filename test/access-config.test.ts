@@ -2,10 +2,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { Code, createContextValues, createHandlerContext } from "@connectrpc/connect";
 import { afterAll, describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { ModuleService, RegisterModuleRequestSchema } from "../gen/claude_comms/v1/module_service_pb.js";
 import { PollingService } from "../gen/claude_comms/v1/polling_service_pb.js";
 import { parseDaemonConfig, SETTINGS } from "../src/daemon/config.js";
 import { openLogger } from "../src/daemon/logger.js";
+import type { ServiceContext } from "../src/service/context.js";
 import { toConnectError } from "../src/service/errors.js";
+import { moduleService } from "../src/service/module-service.js";
+import { listModules } from "../src/store/modules.js";
+import { openStore } from "../src/store/open-store.js";
 import { isLocalPeer, kPeer, requireLocalPeer, type Peer } from "../src/service/peer.js";
 import { isLoopback } from "../src/shared/loopback.js";
 import { makeTempHome } from "./helpers/temp-home.js";
@@ -111,5 +117,46 @@ describe("local peers", () => {
       code: Code.PermissionDenied,
       rawMessage: "StopDaemon is allowed only from this machine (the Unix socket or a loopback address), not from 203.0.113.9",
     });
+  });
+});
+
+describe("RegisterModule with an agent_command", () => {
+  it("is PERMISSION_DENIED from another machine and writes nothing; allowed locally, and without one from anywhere", async () => {
+    const store = await openStore({ path: path.join(temp.home, "modules.db") });
+    try {
+      // The handler reaches only the store; the rest of a daemon's context plays no part here.
+      const service = moduleService({ store } as ServiceContext);
+      const contextOf = (peer: Peer) =>
+        createHandlerContext({
+          service: ModuleService,
+          method: ModuleService.method.registerModule,
+          protocolName: "grpc",
+          requestMethod: "POST",
+          url: "http://daemon/claude_comms.v1.ModuleService/RegisterModule",
+          contextValues: createContextValues().set(kPeer, peer),
+        });
+      const remote = contextOf({ listener: "tcp", address: "203.0.113.9" });
+      const withCommand = create(RegisterModuleRequestSchema, {
+        module: { name: "m1", directory: temp.home, agentCommand: ["/bin/sh", "-c", "id"] },
+      });
+      let refused: unknown;
+      try {
+        await service.registerModule(withCommand, remote);
+      } catch (err) {
+        refused = err;
+      }
+      expect(toConnectError(refused)).toMatchObject({
+        code: Code.PermissionDenied,
+        rawMessage:
+          "registering a module with an agent_command is allowed only from this machine (the Unix socket or a loopback address), not from 203.0.113.9",
+      });
+      expect(await listModules(store.reader)).toEqual([]);
+      const plain = create(RegisterModuleRequestSchema, { module: { name: "m2", directory: temp.home } });
+      expect((await service.registerModule(plain, remote)).created).toBe(true);
+      const local = contextOf({ listener: "tcp", address: "127.0.0.1" });
+      expect((await service.registerModule(withCommand, local)).module?.agentCommand).toEqual(["/bin/sh", "-c", "id"]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { deleteModule, getModule, listModules, upsertModule, type ModuleRecord }
 import { startAsk } from "./ask.js";
 import type { ServiceContext } from "./context.js";
 import { metadataFromProto, moduleToProto } from "./convert.js";
+import { requireLocalPeer } from "./peer.js";
 import { optionalDurationMs, optionalId, requireId } from "./validate.js";
 
 const MAX_QUESTION_BYTES = 128 * 1024; // one argv argument on Linux
@@ -14,8 +15,10 @@ const MAX_QUESTION_BYTES = 128 * 1024; // one argv argument on Linux
 export function moduleService(ctx: ServiceContext): ServiceImpl<typeof ModuleService> {
   const { store } = ctx;
   return {
-    async registerModule(req) {
+    async registerModule(req, context) {
       const input = checkModule(req.module);
+      // A command of the caller's choosing would run on this host: callers on it only.
+      if (input.agentCommand.length > 0) requireLocalPeer(context, "registering a module with an agent_command");
       const created = await store.write((trx) => upsertModule(trx, input));
       return { module: moduleToProto(await getModule(store.reader, input.name)), created };
     },

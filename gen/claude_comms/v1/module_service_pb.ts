@@ -43,7 +43,9 @@ export type Module = Message<"claude_comms.v1.Module"> & {
 
   /**
    * The agent command as an argument vector (program first); empty means the daemon's
-   * default (`claude`, or the daemon's --agent-command).
+   * default (`claude`, or the daemon's --agent-command). Setting it runs a command of the
+   * caller's choosing on the daemon's host, so only a caller on that host may (the Unix
+   * socket or a loopback address); from elsewhere RegisterModule is PERMISSION_DENIED.
    *
    * @generated from field: repeated string agent_command = 4;
    */
