@@ -91,7 +91,7 @@ describe("no leaks after abrupt client disconnects", () => {
     let written = 0;
     let writtenBytes = 0;
     const rss: number[] = [];
-    const chunk = "w".repeat(8192);
+    const chunk = "w".repeat(16_384);
     for (let round = 0; round < ROUNDS; round++) {
       await abortBatch(c, ABORTS_PER_ROUND, round);
       kinds.abort = (kinds.abort ?? 0) + ABORTS_PER_ROUND;
@@ -181,11 +181,12 @@ describe("no leaks after abrupt client disconnects", () => {
     expect(checkpoint[0]!.busy).toBe(0);
     expect(walAfterTruncate).toBe(0);
     expect(errorsLogged).toBe(0); // a client hanging up is not the daemon's failure
-    // The WAL stays under the writer's backstop auto-checkpoint (4,000 pages, 16 MiB; the
-    // checkpointer thread normally keeps it far smaller) while far more was written.
-    expect(Math.max(...walSizes)).toBeLessThan(18 * 1048576);
-    expect(writtenBytes).toBeGreaterThan(2 * Math.max(...walSizes));
-    expect(walSizes.at(-1)).toBeLessThanOrEqual(walSizes[Math.floor(ROUNDS / 2)]! + 64 * 1024);
+    // The WAL stays under the writer's backstop auto-checkpoint (4,000 pages, 16 MiB, plus
+    // a round's transactions) while more than twice that was written. The checkpointer
+    // thread usually keeps it far smaller; how much smaller depends on how much CPU it gets.
+    const walBound = 18 * 1048576;
+    expect(Math.max(...walSizes)).toBeLessThan(walBound);
+    expect(writtenBytes).toBeGreaterThan(2 * walBound);
     await daemon.stop();
   }, 120_000);
 });
