@@ -20,6 +20,8 @@ export interface DaemonConfig {
   retentionMs: number;
   /** How long events stay in the log, ms (default 7 days). */
   historyRetentionMs: number;
+  /** A connection with no call in flight is closed after this long, ms (default 5 min). */
+  idleConnectionMs: number;
   /** Watch heartbeat interval, ms (default 15 s). */
   heartbeatMs: number;
   /** Extra TCP listener, HOST:PORT; a non-loopback host requires `token`. */
@@ -93,6 +95,7 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     maxWatchers: number("max-watchers", 20_000),
     watchQueue: number("watch-queue", 10_000),
     maxRequestBytes: number("max-request-bytes", 4 * 1024 * 1024),
+    idleConnectionMs: duration(get("idle-connection"), "idle-connection", 300_000, 100),
     maxTimeoutMs: duration(get("max-timeout"), "max-timeout", 7 * 86_400_000, 1),
     agentCommand: (get("agent-command") ?? "claude").split(/\s+/).filter(Boolean),
     askTimeoutMs: duration(get("ask-timeout"), "ask-timeout", 600_000, 1),

@@ -104,7 +104,12 @@ export class Daemon {
       const shutdown = new AbortController();
       const ctx = serviceContext(config, store, hub, poller, agents, lease.daemonId, shutdown.signal, () => holder.daemon);
       holder.ctx = ctx;
-      const server = buildServer(routes(ctx), { maxRequestBytes: config.maxRequestBytes, token: config.token, log });
+      const server = buildServer(routes(ctx), {
+        maxRequestBytes: config.maxRequestBytes,
+        idleConnectionMs: config.idleConnectionMs,
+        token: config.token,
+        log,
+      });
       const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown);
       holder.daemon = created = daemon;
       const health = store.health;

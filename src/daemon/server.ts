@@ -26,6 +26,12 @@ export interface ServerOptions {
   maxRequestBytes: number;
   /** Concurrent streams per HTTP/2 connection. */
   maxConcurrentStreams?: number;
+  /**
+   * A connection with no call in flight for this long is closed gracefully (GOAWAY; clients
+   * reconnect on their next call), as gRPC's MaxConnectionIdle: one that never sends a
+   * request does not hold a socket forever. Default 5 minutes.
+   */
+  idleConnectionMs?: number;
   /** Bearer token required on TCP listeners (never on the Unix socket); none when unset. */
   token?: string;
   log: Logger;
@@ -91,7 +97,8 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
     contextValues: (req) => createContextValues().set(kPeer, peers.get(req) ?? { listener: "tcp" }),
   });
   const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 };
-  const track = <S extends net.Server>(server: S) => (trackSessions(server, sessions, sockets, options.log), server);
+  const idleMs = options.idleConnectionMs ?? 300_000;
+  const track = <S extends net.Server>(server: S) => (trackSessions(server, { sessions, sockets, idleMs }, options.log), server);
   const createServer = (listener: Peer["listener"], tls?: TlsMaterial) => {
     const tagged = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
       peers.set(req, { listener, address: listener === "tcp" ? req.socket.remoteAddress : undefined });
@@ -115,16 +122,62 @@ function tlsRequiredHandler(register: (router: ConnectRouter) => void) {
   });
 }
 
-function trackSessions(server: net.Server, sessions: Set<http2.ServerHttp2Session>, sockets: Set<net.Socket>, log: Logger): void {
+interface Tracked {
+  sessions: Set<http2.ServerHttp2Session>;
+  sockets: Set<net.Socket>;
+  idleMs: number;
+}
+
+function trackSessions(server: net.Server, tracked: Tracked, log: Logger): void {
+  const { sessions, sockets } = tracked;
+  // node:http2 emits "session" from its own connection listener, just before ours runs with
+  // the socket: that pairs each session with its socket (the session only exposes a proxy).
+  let opened: http2.ServerHttp2Session | undefined;
+  const paired = (socket: net.Socket) => {
+    const session = opened;
+    opened = undefined;
+    if (session) closeWhenIdle(session, socket, tracked.idleMs);
+  };
   server.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
+    paired(socket);
   });
-  server.on("session", (session) => {
+  server.on("secureConnection", paired);
+  server.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
     session.on("error", () => undefined); // a broken client connection is not our failure
+    opened = session;
   });
   // A client speaking plaintext (or an untrusting one) to the TLS listener: its failure, not ours.
   server.on("tlsClientError", (err: Error) => log.debug("TLS handshake failed", { error: err.message }));
+}
+
+/** How long a closed idle connection has to hang up before its socket is destroyed. */
+const IDLE_CLOSE_GRACE_MS = 1000;
+
+// Closes the session once no stream has been open on it for `idleMs` (since it was opened,
+// or since its last stream ended); an open watch keeps its connection however quiet. A
+// client that never reads would keep the socket half-open after the GOAWAY: it is destroyed
+// after a grace.
+function closeWhenIdle(session: http2.ServerHttp2Session, socket: net.Socket, idleMs: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => {
+      session.close();
+      setTimeout(() => socket.destroy(), IDLE_CLOSE_GRACE_MS).unref();
+    }, idleMs);
+    timer.unref();
+  };
+  session.on("stream", (stream: http2.ServerHttp2Stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      if (--open === 0 && !session.closed) arm();
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
+  arm();
 }

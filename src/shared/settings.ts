@@ -32,6 +32,7 @@ export const SETTINGS = {
   "busy-timeout": { env: "CLAUDE_COMMS_BUSY_TIMEOUT", default: "5s", help: "wait for another writer's lock" },
   "max-watchers": { env: "CLAUDE_COMMS_MAX_WATCHERS", default: "20000", help: "concurrent watch streams" },
   "watch-queue": { env: "CLAUDE_COMMS_WATCH_QUEUE", default: "10000", help: "events queued per watcher" },
+  "idle-connection": { env: "CLAUDE_COMMS_IDLE_CONNECTION", default: "5m", help: "close a connection with no call in flight for this long" },
   "max-request-bytes": { env: "CLAUDE_COMMS_MAX_REQUEST_BYTES", default: "4194304", help: "largest request" },
   "max-timeout": { env: "CLAUDE_COMMS_MAX_TIMEOUT", default: "7d", help: "longest timeout a request may ask for" },
   "agent-command": { env: "CLAUDE_COMMS_AGENT_COMMAND", default: "claude", help: "agent CLI run by ask" },
