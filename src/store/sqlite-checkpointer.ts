@@ -3,6 +3,8 @@ import { Worker } from "node:worker_threads";
 
 /** How often the checkpointer looks for new commits, in ms. */
 const CHECK_EVERY_MS = 100;
+/** How often the same checkpoint failure is reported again, in ms. */
+const REPORT_EVERY_MS = 60_000;
 
 /** What the worker posts back. */
 type WorkerReport = { error: string } | { checkpointed: number };
@@ -22,6 +24,8 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma("busy_timeout = 0");
 let settled = -1;
+let lastError = "";
+let lastErrorAt = 0;
 const timer = setInterval(() => {
   try {
     const version = db.pragma("data_version", { simple: true });
@@ -29,8 +33,14 @@ const timer = setInterval(() => {
     const [r] = db.pragma("wal_checkpoint(PASSIVE)");
     if (r.busy === 0 && r.log === r.checkpointed) settled = version;
     if (r.checkpointed > 0) parentPort.postMessage({ checkpointed: r.checkpointed });
+    lastError = "";
   } catch (err) {
-    parentPort.postMessage({ error: String(err && err.message || err) });
+    // A failure that persists (a full disk) is reported once a minute, not on every try.
+    const error = String((err && err.message) || err);
+    if (error === lastError && Date.now() - lastErrorAt < workerData.reportEveryMs) return;
+    lastError = error;
+    lastErrorAt = Date.now();
+    parentPort.postMessage({ error });
   }
 }, workerData.everyMs);
 parentPort.on("message", () => {
@@ -64,7 +74,7 @@ export class SqliteCheckpointer {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, driver, everyMs: CHECK_EVERY_MS },
+      workerData: { file, driver, everyMs: CHECK_EVERY_MS, reportEveryMs: REPORT_EVERY_MS },
       resourceLimits: { maxOldGenerationSizeMb: 16 },
     });
     this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
