@@ -35,7 +35,8 @@ export async function fanOut(options: BenchOptions): Promise<Figure[]> {
   const bare = await startBareServer();
   const results: Record<"daemon" | "bare", Round[]> = { daemon: [], bare: [] };
   try {
-    for (let r = 0; r < rounds; r++) {
+    // Round 0 warms both servers up (JIT, the watch paths) and is not counted.
+    for (let r = 0; r <= rounds; r++) {
       for (const target of ["bare", "daemon"] as const) {
         const server = target === "daemon" ? daemon : bare;
         const client = startWorker("clients/fan-out-client.js", {
@@ -64,8 +65,8 @@ export async function fanOut(options: BenchOptions): Promise<Figure[]> {
             serverCpuShare: cpu.share,
             clientCpuShare: round(result.clientCpuShare, 2),
           };
-          results[target].push(measured);
-          options.log(`${target}: ${measured.eventsPerSecond} events/s, server ${measured.serverCpuMsPer1k} cpu-ms/1k events (share ${cpu.share})`);
+          if (r > 0) results[target].push(measured);
+          options.log(`${r ? "" : "(warm-up) "}${target}: ${measured.eventsPerSecond} events/s, server ${measured.serverCpuMsPer1k} cpu-ms/1k events (share ${cpu.share})`);
         } finally {
           await client.stop();
         }
