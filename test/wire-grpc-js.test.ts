@@ -54,6 +54,25 @@ describe("wire compatibility with @grpc/grpc-js", () => {
     temp.cleanup();
   });
 
+  it("answers a method the daemon does not serve UNIMPLEMENTED, naming it", async () => {
+    const client = new grpc.Client(`unix://${daemon.socket}`, grpc.credentials.createInsecure());
+    try {
+      const err = await new Promise<grpc.ServiceError>((resolve, reject) =>
+        client.makeUnaryRequest(
+          "/claude_comms.v1.PollingService/NoSuchMethod",
+          (x: Buffer) => x,
+          (x: Buffer) => x,
+          Buffer.alloc(0),
+          (e) => (e ? resolve(e) : reject(new Error("the call succeeded"))),
+        ),
+      );
+      expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
+      expect(err.details).toMatch(/^unknown method \/claude_comms.v1.PollingService\/NoSuchMethod: .*gRPC reflection/);
+    } finally {
+      client.close();
+    }
+  });
+
   for (const transport of ["unix socket", "tcp"] as const) {
     it(`adds, shows and watches a message to its end over the ${transport}`, async () => {
       const target = transport === "tcp" ? daemon.listen[1]! : `unix://${daemon.socket}`;

@@ -19,6 +19,7 @@ import { errorInterceptor, InFlight } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import type { TlsMaterial } from "./tls.js";
 import { createSniffingServer } from "./tls-sniff.js";
+import { answerUnknownMethod } from "./unknown-method.js";
 
 /** Limits of the HTTP/2 server. */
 export interface ServerOptions {
@@ -91,6 +92,7 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
   const handler = connectNodeAdapter({
     routes: register,
     interceptors,
+    fallback: answerUnknownMethod,
     readMaxBytes: options.maxRequestBytes,
     writeMaxBytes: options.maxRequestBytes * 4,
     // A request not tagged by a listener below is treated as TCP: never trusted by mistake.

@@ -78,6 +78,8 @@ const cases: Case[] = [
   { name: "unknown method", headers: { ":path": "/claude_comms.v1.PollingService/Nope", ...GRPC }, body: envelope(show("a")), expect: ["Unimplemented"] },
   { name: "unknown service", headers: { ":path": "/x.y.Z/Call", ...GRPC }, body: envelope(show("a")), expect: ["Unimplemented"] },
   { name: "path without a method", headers: { ":path": "/", ...GRPC }, body: envelope(show("a")), expect: ["Unimplemented"] },
+  { name: "unknown method, Connect JSON", headers: { ":path": "/claude_comms.v1.PollingService/Nope", "content-type": "application/json" }, body: Buffer.from("{}"), expect: ["Unimplemented"] },
+  { name: "unknown method, gRPC-Web", headers: { ":path": "/claude_comms.v1.PollingService/Nope", ...GRPC_WEB }, body: envelope(show("a")), expect: ["Unimplemented"] },
   { name: "no message for a unary call", headers: { ":path": SHOW, ...GRPC }, body: Buffer.alloc(0), expect: ["Unimplemented"] },
   { name: "two messages for a unary call", headers: { ":path": SHOW, ...GRPC }, body: Buffer.concat([envelope(show("a")), envelope(show("b"))]), expect: ["Unimplemented"] },
   { name: "trailer flag on a request envelope", headers: { ":path": SHOW, ...GRPC }, body: envelope(show("a"), 0x80), expect: ["InvalidArgument", "NotFound"] },
@@ -183,6 +185,15 @@ describe("bad input through raw HTTP/2 frames", () => {
     // INTERNAL only where the protocol itself says so, always with the specific reason.
     for (const r of internal) expect([r.name, r.message]).toEqual([r.name, expect.stringContaining(r.framework ?? "<not allowed>")]);
     expect(results.filter((r) => r.message === "internal error")).toEqual([]);
+    // A path nothing serves is named in the answer, in every protocol.
+    const unknown = results.filter((r) => /^unknown (method|service)|^path without/.test(r.name));
+    expect(unknown.map((r) => r.message.match(/^unknown method \S*:/)?.[0])).toEqual([
+      "unknown method /claude_comms.v1.PollingService/Nope:",
+      "unknown method /x.y.Z/Call:",
+      "unknown method /:",
+      "unknown method /claude_comms.v1.PollingService/Nope:",
+      "unknown method /claude_comms.v1.PollingService/Nope:",
+    ]);
     expect(status.pid).toBe(daemon.pid);
     expect(daemon.child.exitCode).toBeNull();
     expect(log).not.toMatch(/uncaught/);
