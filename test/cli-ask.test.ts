@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "./fixtures/agent-kit.js";
 
 // The compiled CLI (`npm test` builds before vitest runs) and the stand-in agent.
 const CLI = fileURLToPath(new URL("../dist/src/cli/bundle/main.js", import.meta.url));
@@ -55,15 +56,6 @@ function jsonLines(stdout: string): Record<string, any>[] {
 /** The `name value` lines `ask` prints, as an object. */
 function fields(text: string): Record<string, string> {
   return Object.fromEntries(text.trim().split("\n").map((line) => line.split(/\s+/, 2) as [string, string]));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("claude-comms module and ask", () => {

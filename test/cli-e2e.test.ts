@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "./fixtures/agent-kit.js";
 
 // The compiled CLI (`npm test` builds before vitest runs), run as a user runs it.
 const CLI = fileURLToPath(new URL("../dist/src/cli/bundle/main.js", import.meta.url));
@@ -63,15 +64,6 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
 function makeHome(): string {
   // Short: the daemon's Unix socket path must stay under ~100 bytes.
   return fs.mkdtempSync(path.join(os.tmpdir(), "cc-cli-"));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A daemon started through `claude-comms poll start`, and how to make sure it is gone. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { dropLease, expireDeadLocalDaemons, failOrphanedRuns, renewLease } from "../store/agent-runs.js";
+import { isProcessAlive } from "../shared/process-alive.js";
 import type { Store } from "../store/open-store.js";
 import type { Logger } from "./logger.js";
 
@@ -31,7 +32,7 @@ export class Lease {
   async start(): Promise<void> {
     await this.store.write(async (trx) => {
       await renewLease(trx, this.daemonId, this.leaseMs);
-      await expireDeadLocalDaemons(trx, this.daemonId, isAlive);
+      await expireDeadLocalDaemons(trx, this.daemonId, isProcessAlive);
     });
     const alone = this.store.dialect.name === "sqlite";
     await this.sweep(alone);
@@ -65,14 +66,5 @@ export class Lease {
     if (!failed) return;
     this.log.warn("failed responses whose agent was lost with its daemon", { count: failed });
     this.onFailed();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }

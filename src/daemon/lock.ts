@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { isProcessAlive } from "../shared/process-alive.js";
 
 /** Another daemon holds the home directory. */
 export class AlreadyRunningError extends Error {
@@ -25,7 +26,7 @@ export function acquireLock(lockPath: string, socketPath: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number.parseInt(readOr(lockPath, ""), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) throw new AlreadyRunningError(pid, socketPath);
+      if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) throw new AlreadyRunningError(pid, socketPath);
       fs.rmSync(lockPath, { force: true });
     }
   }
@@ -41,14 +42,5 @@ function readOr(file: string, fallback: string): string {
     return fs.readFileSync(file, "utf8");
   } catch {
     return fallback;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
