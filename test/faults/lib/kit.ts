@@ -23,18 +23,7 @@ export function figures(name: string, values: Record<string, unknown>): void {
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A seeded generator (mulberry32), so a failing run can be replayed from its printed seed. */
-export function seeded(seed: number): { next(): number; int(n: number): number } {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n) => Math.floor(next() * n) };
-}
+export { seeded } from "./seeded.js";
 
 /** The seed of this run: FAULTS_SEED when set (to replay), else random. */
 export function runSeed(): number {
