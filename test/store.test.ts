@@ -37,6 +37,21 @@ describe("store", () => {
     expect((await store.knex.raw("PRAGMA synchronous"))[0].synchronous).toBe(2);
   });
 
+  it("announces each committed write to its change listeners, and nothing else", async () => {
+    let calls = 0;
+    const unsubscribe = store.onChange(() => calls++);
+    await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "pending" }));
+    expect(calls).toBe(1);
+    await appendContent(store, "a", "hello");
+    expect(calls).toBe(2);
+    await expect(store.write((trx) => setStatus(trx, "missing", "failed", ""))).rejects.toBeInstanceOf(NotFoundError);
+    await store.probe();
+    expect(calls).toBe(2); // a rolled-back write and the health probe change nothing anyone watches
+    unsubscribe();
+    await store.write((trx) => setStatus(trx, "a", "processing", ""));
+    expect(calls).toBe(2);
+  });
+
   it("migrates once and reopens an existing file unchanged", async () => {
     await store.write((trx) => insertMessage(trx, { ...base, messageId: "a", threadId: "t", status: "pending" }));
     await store.close();

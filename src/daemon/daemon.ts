@@ -81,7 +81,7 @@ export class Daemon {
         onWarning: (message) => log.warn(message),
       });
       const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
-      const lease = new Lease(store, log, config.leaseMs, () => holder.ctx?.poller.wake());
+      const lease = new Lease(store, log, config.leaseMs);
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
       const agents = new AgentSupervisor({

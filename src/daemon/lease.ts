@@ -23,7 +23,6 @@ export class Lease {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly leaseMs: number,
-    private readonly onFailed: () => void,
   ) {
     this.renewMs = Math.max(200, leaseMs / 3);
   }
@@ -65,6 +64,5 @@ export class Lease {
     const failed = await this.store.write((trx) => failOrphanedRuns(trx, this.daemonId, othersAreGone));
     if (!failed) return;
     this.log.warn("failed responses whose agent was lost with its daemon", { count: failed });
-    this.onFailed();
   }
 }

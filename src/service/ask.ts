@@ -42,14 +42,13 @@ export async function startAsk(ctx: ServiceContext, ask: Ask): Promise<AskIds> {
     await upsertMonitor(trx, { messageId: ids.responseId, timeoutMs: ask.timeoutMs, labels: { from: ask.from, to: ask.module.name } });
     await recordAgentRun(trx, ids.responseId, ask.module.name, ctx.daemonId);
   });
-  ctx.poller.wake();
   const deadline = performance.now() + ask.timeoutMs;
   ctx.agents.submit({ id: ids.responseId, run: (signal) => runAsk(ctx, ask, ids.responseId, deadline, signal) });
   return ids;
 }
 
 async function runAsk(ctx: ServiceContext, ask: Ask, messageId: string, deadline: number, signal: AbortSignal): Promise<void> {
-  const write = <T>(fn: (trx: Knex.Transaction) => Promise<T>) => ctx.store.write(fn).finally(() => ctx.poller.wake());
+  const write = <T>(fn: (trx: Knex.Transaction) => Promise<T>) => ctx.store.write(fn);
   const outcome = await runAgent({
     command: ask.module.agentCommand.length ? ask.module.agentCommand : ctx.agentCommand,
     question: ask.question,
@@ -62,7 +61,7 @@ async function runAsk(ctx: ServiceContext, ask: Ask, messageId: string, deadline
         await setAgentPid(trx, messageId, pid);
         await setStatus(trx, messageId, "processing", "", ["pending"]);
       }),
-    onText: (text) => appendContent(ctx.store, messageId, text).finally(() => ctx.poller.wake()).then(() => undefined),
+    onText: (text) => appendContent(ctx.store, messageId, text).then(() => undefined),
   });
   await write((trx) => finish(trx, messageId, outcome, signal));
 }
@@ -95,5 +94,4 @@ export async function dropQueuedAsk(ctx: ServiceContext, messageId: string, reas
       if (!(err instanceof FailedPreconditionError)) throw err;
     }
   });
-  ctx.poller.wake();
 }

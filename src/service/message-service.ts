@@ -8,10 +8,9 @@ import type { ServiceContext } from "./context.js";
 import { messageToProto, metadataFromProto, statusFromProto, threadToProto } from "./convert.js";
 import { optionalId, requireId } from "./validate.js";
 
-/** The MessageService handlers (writers): validate → store → wake the poller → convert. */
+/** The MessageService handlers (writers): validate → store → convert (the store wakes the poller). */
 export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageService> {
   const { store } = ctx;
-  const written = <T>(result: T): T => (ctx.poller.wake(), result);
   return {
     async createThread(req) {
       const threadId = optionalId(req.threadId, "thread_id") || randomUUID();
@@ -39,20 +38,20 @@ export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageS
         status: req.status === MessageStatus.UNSPECIFIED ? "pending" : statusFromProto(req.status),
         metadata: metadataFromProto(req.metadata),
       } as const;
-      written(await store.write((trx) => insertMessage(trx, input)));
+      await store.write((trx) => insertMessage(trx, input));
       return { message: messageToProto(await getMessage(store.reader, input.messageId)) };
     },
 
     async appendContent(req) {
       const messageId = requireId(req.messageId, "message_id");
-      const length = written(await appendContent(store, messageId, req.content));
+      const length = await appendContent(store, messageId, req.content);
       return { contentLength: BigInt(length) };
     },
 
     async setStatus(req) {
       const messageId = requireId(req.messageId, "message_id");
       const status = statusFromProto(req.status);
-      written(await store.write((trx) => setStatus(trx, messageId, status, req.error)));
+      await store.write((trx) => setStatus(trx, messageId, status, req.error));
       return { message: messageToProto(await getMessage(store.reader, messageId)) };
     },
   };

@@ -19,7 +19,6 @@ const MAX_WATCH_IDS = 10_000;
 /** The PollingService handlers: validate → store/poller → convert. */
 export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingService> {
   const { store } = ctx;
-  const written = <T>(result: T): T => (ctx.poller.wake(), result);
   return {
     async addMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
@@ -29,13 +28,13 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         timeoutMs: optionalDurationMs(req.timeout, "timeout", ctx.maxTimeoutMs),
         labels: checkLabels(req.labels),
       };
-      const created = written(await store.write((trx) => upsertMonitor(trx, input)));
+      const created = await store.write((trx) => upsertMonitor(trx, input));
       return { message: messageToProto(await getMessage(store.reader, messageId)), created };
     },
 
     async removeMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
-      const removed = written(await store.write((trx) => deleteMonitors(trx, [messageId], "removed")));
+      const removed = await store.write((trx) => deleteMonitors(trx, [messageId], "removed"));
       const message = await getMessage(store.reader, messageId);
       if (!removed) throw new NotFoundError(`message "${messageId}" is not monitored`);
       return { message: messageToProto(message) };
@@ -96,7 +95,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
     async cancelMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
       const reason = req.reason || "cancelled";
-      written(await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES)));
+      await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES));
       ctx.agents.cancel(messageId, reason);
       return { message: messageToProto(await getMessage(store.reader, messageId)) };
     },

@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
+import { ChangeListeners } from "./change-listeners.js";
 import { POSTGRES } from "./dialect.js";
 import { domainErrorFromDriver } from "./errors.js";
 import { StoreHealth } from "./health.js";
@@ -19,7 +20,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 export async function openPostgresStore(url: string, busyTimeoutMs: number): Promise<Store> {
   const knex = knexFactory({ client: "pg", connection: url, pool: { min: 0, max: 8 } });
   const health = new StoreHealth();
-  const write = createWriter(knex, busyTimeoutMs, health);
+  const changes = new ChangeListeners();
+  const write = createWriter(knex, busyTimeoutMs, health, changes.emit);
   const listener = new PgListener(url);
   try {
     // Replicas starting together: knex's migration lock lets one migrate, the others retry.
@@ -38,11 +40,16 @@ export async function openPostgresStore(url: string, busyTimeoutMs: number): Pro
     description: describe(url),
     write,
     writeStatement: (sql, bindings) =>
-      recordedWrite(health, busyTimeoutMs, async () => rawRows(await knex.raw(sql, bindings as Knex.RawBinding[]))),
+      recordedWrite(health, busyTimeoutMs, async () => rawRows(await knex.raw(sql, bindings as Knex.RawBinding[])), changes.emit),
     health,
-    probe: () => write(probeWrite),
+    probe: () => recordedWrite(health, busyTimeoutMs, () => knex.transaction(probeWrite)),
     changeVersion: () => listener.changeVersion(),
-    onChange: (fn) => listener.onChange(fn),
+    // Our own commits at once; other daemons' through NOTIFY.
+    onChange(fn) {
+      const local = changes.add(fn);
+      const remote = listener.onChange(fn);
+      return () => (local(), remote());
+    },
     isLeader: () => listener.tryLead(),
     sizeBytes: () => 0,
     close() {

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import knexFactory from "knex";
+import { ChangeListeners } from "./change-listeners.js";
 import { SQLITE } from "./dialect.js";
 import { domainErrorFromDriver } from "./errors.js";
 import { StoreHealth } from "./health.js";
@@ -51,7 +52,8 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
     },
   });
   const health = new StoreHealth();
-  const write = createWriter(knex, busyTimeoutMs, health);
+  const changes = new ChangeListeners();
+  const write = createWriter(knex, busyTimeoutMs, health, changes.emit);
   try {
     await write(async () => undefined); // surfaces a locked or unreadable file early
     await retryBusy(() => knex.migrate.latest({ migrationSource }), busyTimeoutMs);
@@ -80,11 +82,12 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
         } finally {
           knex.client.releaseConnection(conn);
         }
-      }),
+      }, changes.emit),
     health,
-    probe: () => write(probeWrite),
+    probe: () => recordedWrite(health, busyTimeoutMs, () => knex.transaction(probeWrite)),
     changeVersion: () => reader.dataVersion(),
-    onChange: () => () => undefined, // SQLite cannot notify: the poller compares data_version
+    // Other processes cannot notify: the poller compares data_version for their commits.
+    onChange: (listener) => changes.add(listener),
     isLeader: async () => true, // one daemon per SQLite store (the home's lock)
     sizeBytes: () => fileSize(file) + fileSize(`${file}-wal`),
     close() {

@@ -52,7 +52,12 @@ export interface Store {
    * comparing it never skips a tick.
    */
   changeVersion(): number;
-  /** Calls `listener` when another daemon commits (PostgreSQL NOTIFY); returns the unsubscribe. */
+  /**
+   * Calls `listener` after every committed write of this store (`write` and
+   * `writeStatement`, both dialects; not the health probe), and on PostgreSQL also when
+   * another daemon commits (NOTIFY). Returns the unsubscribe. The poller subscribes, so a
+   * write reaches watchers without anyone waking it by hand.
+   */
   onChange(listener: () => void): () => void;
   /**
    * Whether this process should run the singleton duties (deadlines, retention, compaction,
@@ -67,23 +72,33 @@ export interface Store {
 }
 
 /**
- * Wraps `knex.transaction` with the busy retry and the health record that every dialect
- * shares.
+ * Wraps `knex.transaction` with the busy retry, the health record and the commit
+ * notification that every dialect shares.
  */
 export function createWriter(
   knex: Knex,
   busyTimeoutMs: number,
   health: StoreHealth,
+  onCommit: () => void,
   config?: Knex.TransactionConfig,
 ): <T>(fn: (trx: Knex.Transaction) => Promise<T>) => Promise<T> {
-  return (fn) => recordedWrite(health, busyTimeoutMs, () => knex.transaction(fn, config));
+  return (fn) => recordedWrite(health, busyTimeoutMs, () => knex.transaction(fn, config), onCommit);
 }
 
-/** Runs a write `attempt` with the busy retry, and records its outcome in `health`. */
-export async function recordedWrite<T>(health: StoreHealth, busyTimeoutMs: number, attempt: () => Promise<T>): Promise<T> {
+/**
+ * Runs a write `attempt` with the busy retry, records its outcome in `health`, and calls
+ * `onCommit` once it committed (before the caller sees the result).
+ */
+export async function recordedWrite<T>(
+  health: StoreHealth,
+  busyTimeoutMs: number,
+  attempt: () => Promise<T>,
+  onCommit?: () => void,
+): Promise<T> {
   try {
     const result = await retryBusy(attempt, busyTimeoutMs);
     health.record();
+    onCommit?.();
     return result;
   } catch (err) {
     health.record(err);
