@@ -4,7 +4,7 @@ import type { PollingService } from "../../gen/claude_comms/v1/polling_service_p
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
 import { getMessage, listMessages, setStatus } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
-import { InvalidInputError, NotFoundError } from "../store/errors.js";
+import { InvalidInputError, NotFoundError } from "../shared/errors.js";
 import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";

@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { WatchMessagesResponseSchema, type WatchMessagesResponse } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import { checkResumable } from "../store/compaction.js";
-import { eventsAfter, headSeq } from "../store/events.js";
+import { eventsWithAttributesAfter, headSeq } from "../store/events.js";
 import type { ServiceContext } from "./context.js";
 import { heartbeatEvent, watchManyResponse } from "./convert.js";
-import { createMatcher, type EventFilter } from "./event-filter.js";
+import { eventMatcher, type EventFilter } from "./event-filter.js";
 import { follow } from "./watch.js";
 
 const REPLAY_BATCH = 1000;
@@ -20,8 +20,8 @@ export async function* watchMany(
   afterSeq: number | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<WatchMessagesResponse> {
-  const matcher = createMatcher(ctx.store.reader, filter);
-  const sub = ctx.hub.subscribe({ accepts: matcher.byEvent });
+  const matches = eventMatcher(filter);
+  const sub = ctx.hub.subscribe({ accepts: matches });
   ctx.watchers.count++;
   try {
     let lastSeq: number;
@@ -33,9 +33,9 @@ export async function* watchMany(
       const reader = ctx.store.reader;
       const head = await reader.snapshot(async (r) => (await checkResumable(r, afterSeq), headSeq(r)));
       for (let cursor = afterSeq; cursor < head; ) {
-        const batch = (await eventsAfter(reader, cursor, REPLAY_BATCH)).filter((e) => e.seq <= head);
+        const batch = (await eventsWithAttributesAfter(reader, cursor, REPLAY_BATCH)).filter((e) => e.seq <= head);
         if (!batch.length) break;
-        for (const event of batch) if (await matcher.matches(event)) yield watchManyResponse(event);
+        for (const event of batch) if (matches(event)) yield watchManyResponse(event);
         cursor = batch[batch.length - 1]!.seq;
       }
       lastSeq = Math.max(afterSeq, head);
@@ -43,7 +43,6 @@ export async function* watchMany(
     yield* follow(ctx, sub, lastSeq, signal, {
       respond: watchManyResponse,
       heartbeat: (seq) => create(WatchMessagesResponseSchema, { event: heartbeatEvent(seq) }),
-      matches: matcher.matches,
     });
   } finally {
     ctx.watchers.count--;
