@@ -1,14 +1,8 @@
+import type { MessageSelection } from "../store/matching.js";
 import type { EventRecord } from "../store/records.js";
-import type { StatusName } from "../store/status.js";
 
-/** What a multi-message watch selects. Empty parts match everything. */
-export interface EventFilter {
-  messageIds: ReadonlySet<string>;
-  threadId: string;
-  statuses: ReadonlySet<StatusName>;
-  module: string;
-  labels: Record<string, string>;
-}
+/** What a multi-message watch selects (the same selection picks its initial snapshots). */
+export type EventFilter = MessageSelection;
 
 /**
  * The filter as a pure function of the event, cheap enough to run inside the hub's publish.

@@ -81,8 +81,11 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         module: optionalId(req.module, "module"),
         labels: checkLabels(req.labels),
       };
-      const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
-      return watchMany(ctx, filter, afterSeq, call.signal);
+      if (req.afterSeq !== undefined && req.sendInitialSnapshots) {
+        throw new InvalidInputError("send_initial_snapshots cannot be combined with after_seq: a resumed watch replays events instead");
+      }
+      const start = req.afterSeq === undefined ? { snapshots: req.sendInitialSnapshots } : { afterSeq: Number(req.afterSeq) };
+      return watchMany(ctx, filter, start, call.signal);
     },
 
     async waitMessage(req, call) {
