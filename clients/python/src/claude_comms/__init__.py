@@ -12,7 +12,7 @@ The original tool's functions live where they did: claude_comms.core.polling
 client is claude_comms.aio; the generated stubs are claude_comms.v1.
 """
 
-from claude_comms._target import Target, resolve_home, resolve_target, socket_path
+from claude_comms._target import Target, read_token_file, resolve_home, resolve_target, socket_path
 from claude_comms.client import Client, connect
 from claude_comms.errors import (Aborted, AlreadyExists, Cancelled, ClaudeCommsError, DataLoss, DeadlineExceeded,
                                  FailedPrecondition, Internal, InvalidArgument, NotFound, OutOfRange,
@@ -27,6 +27,6 @@ __all__ = [
     "Aborted", "AlreadyExists", "Cancelled", "ClaudeCommsError", "Client", "DataLoss", "DeadlineExceeded",
     "FINISHED", "FailedPrecondition", "Internal", "InvalidArgument", "NotFound", "OutOfRange", "PermissionDenied",
     "ResourceExhausted", "STATUSES", "Target", "Unauthenticated", "Unavailable", "Unimplemented", "Unknown",
-    "Watch", "connect", "from_rpc_error", "is_finished", "kind_name", "resolve_home", "resolve_target",
+    "Watch", "connect", "from_rpc_error", "is_finished", "kind_name", "read_token_file", "resolve_home", "resolve_target",
     "socket_path", "status_name", "status_value",
 ]

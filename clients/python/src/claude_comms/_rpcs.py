@@ -8,18 +8,55 @@ the RPC's response messages (see claude_comms.v1.*_pb2).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional
 
 from claude_comms._convert import duration, struct
 from claude_comms.status import StatusLike, status_value
 from claude_comms.v1 import message_service_pb2 as ms
+from claude_comms.v1 import message_service_pb2_grpc, module_service_pb2_grpc
 from claude_comms.v1 import module_service_pb2 as mod
 from claude_comms.v1 import polling_service_pb2 as ps
+from claude_comms.v1 import polling_service_pb2_grpc
 
 # How long a unary call may take unless the caller says otherwise (the CLI's figure).
 DEFAULT_TIMEOUT = 30.0
 
+# A wait's call outlives its server-side timeout by this much, so the daemon answers first.
+WAIT_MARGIN = 5.0
+
 POLLING, MESSAGES, MODULES = "polling", "messages", "modules"
+
+
+def stubs_of(channel: Any) -> Dict[str, Any]:
+    """The three services' stubs on a channel (sync or asyncio)."""
+    return {
+        POLLING: polling_service_pb2_grpc.PollingServiceStub(channel),
+        MESSAGES: message_service_pb2_grpc.MessageServiceStub(channel),
+        MODULES: module_service_pb2_grpc.ModuleServiceStub(channel),
+    }
+
+
+def watch_requests(message_id: str) -> Callable[[Optional[int]], ps.WatchMessageRequest]:
+    """WatchMessage requests of one watch: (after_seq or None) -> request."""
+    return lambda after: ps.WatchMessageRequest(message_id=message_id, after_seq=after)
+
+
+def watch_many_requests(message_ids: Iterable[str], thread_id: str, statuses: Iterable[StatusLike], module: str,
+                        labels: Optional[Mapping[str, str]]) -> Callable[[Optional[int]], ps.WatchMessagesRequest]:
+    """WatchMessages requests of one watch: the filter fixed, after_seq per attempt."""
+    ids, status_values, label_map = list(message_ids), [status_value(s) for s in statuses], dict(labels or {})
+    return lambda after: ps.WatchMessagesRequest(message_ids=ids, thread_id=thread_id, statuses=status_values,
+                                                 module=module, labels=label_map, after_seq=after)
+
+
+def wait_request(message_id: str, left: Optional[float]) -> ps.WaitMessageRequest:
+    """A WaitMessage request for the `left` seconds of a wait (None: until terminal)."""
+    return ps.WaitMessageRequest(message_id=message_id, timeout=None if left is None else duration(max(left, 0.001)))
+
+
+def wait_call_timeout(left: Optional[float]) -> Optional[float]:
+    """The call deadline of a WaitMessage: past its server-side timeout, so the daemon answers."""
+    return None if left is None else left + WAIT_MARGIN
 
 
 class Rpcs:

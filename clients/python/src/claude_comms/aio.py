@@ -15,16 +15,15 @@ from typing import Any, AsyncIterator, Callable, Iterable, Mapping, Optional, Un
 import grpc
 import grpc.aio
 
-from claude_comms._convert import duration
 from claude_comms._resume import Resume
-from claude_comms._rpcs import DEFAULT_TIMEOUT, MESSAGES, MODULES, POLLING, Rpcs
+from claude_comms._rpcs import (DEFAULT_TIMEOUT, POLLING, Rpcs, stubs_of, wait_call_timeout, wait_request,
+                                watch_many_requests, watch_requests)
 from claude_comms._target import Target, resolve_target
-from claude_comms.client import RECONNECT_FOR, WAIT_MARGIN, _deadline, watch_many_request
+from claude_comms.client import RECONNECT_FOR, deadline_in
 from claude_comms.errors import from_rpc_error
 from claude_comms.status import StatusLike
-from claude_comms.v1 import message_pb2, message_service_pb2_grpc, module_service_pb2_grpc
+from claude_comms.v1 import message_pb2
 from claude_comms.v1 import polling_service_pb2 as ps
-from claude_comms.v1 import polling_service_pb2_grpc
 
 AsyncOpenStream = Callable[[Optional[int], Optional[float]], Any]
 
@@ -42,11 +41,7 @@ class AsyncClient(Rpcs):
     def __init__(self, target: Target):
         self.target = target
         self._channel = target.aio_channel()
-        self._stubs = {
-            POLLING: polling_service_pb2_grpc.PollingServiceStub(self._channel),
-            MESSAGES: message_service_pb2_grpc.MessageServiceStub(self._channel),
-            MODULES: module_service_pb2_grpc.ModuleServiceStub(self._channel),
-        }
+        self._stubs = stubs_of(self._channel)
 
     async def __aenter__(self) -> "AsyncClient":
         return self
@@ -70,40 +65,33 @@ class AsyncClient(Rpcs):
     def watch(self, message_id: str, after_seq: Optional[int] = None, *, heartbeats: bool = False,
               timeout: Optional[float] = None, reconnect_for: Optional[float] = RECONNECT_FOR) -> "AsyncWatch":
         """As Client.watch, as an async iterator."""
-        stub = self._stubs[POLLING]
-
-        def open_stream(after: Optional[int], remaining: Optional[float]) -> Any:
-            request = ps.WatchMessageRequest(message_id=message_id, after_seq=after)
-            return stub.WatchMessage(request, timeout=remaining, metadata=self.target.metadata())
-
-        return AsyncWatch(open_stream, Resume(after_seq, reconnect_for, _deadline(timeout)), heartbeats, self.target.description)
+        return self._watch("WatchMessage", watch_requests(message_id), after_seq, heartbeats, timeout, reconnect_for)
 
     def watch_many(self, message_ids: Iterable[str] = (), thread_id: str = "", statuses: Iterable[StatusLike] = (),
                    module: str = "", labels: Optional[Mapping[str, str]] = None, after_seq: Optional[int] = None,
                    *, heartbeats: bool = False, timeout: Optional[float] = None,
                    reconnect_for: Optional[float] = RECONNECT_FOR) -> "AsyncWatch":
         """As Client.watch_many, as an async iterator."""
-        stub = self._stubs[POLLING]
-        base = watch_many_request(message_ids, thread_id, statuses, module, labels)
+        requests = watch_many_requests(message_ids, thread_id, statuses, module, labels)
+        return self._watch("WatchMessages", requests, after_seq, heartbeats, timeout, reconnect_for)
+
+    def _watch(self, method: str, requests: Callable[[Optional[int]], Any], after_seq: Optional[int],
+               heartbeats: bool, timeout: Optional[float], reconnect_for: Optional[float]) -> "AsyncWatch":
+        rpc = getattr(self._stubs[POLLING], method)
 
         def open_stream(after: Optional[int], remaining: Optional[float]) -> Any:
-            request = ps.WatchMessagesRequest()
-            request.CopyFrom(base)
-            if after is not None:
-                request.after_seq = after
-            return stub.WatchMessages(request, timeout=remaining, metadata=self.target.metadata())
+            return rpc(requests(after), timeout=remaining, metadata=self.target.metadata())
 
-        return AsyncWatch(open_stream, Resume(after_seq, reconnect_for, _deadline(timeout)), heartbeats, self.target.description)
+        return AsyncWatch(open_stream, Resume(after_seq, reconnect_for, deadline_in(timeout)), heartbeats, self.target.description)
 
     async def wait(self, message_id: str, timeout: Optional[float] = None,
                    *, reconnect_for: Optional[float] = RECONNECT_FOR) -> ps.WaitMessageResponse:
         """As Client.wait."""
-        resume = Resume(None, reconnect_for, _deadline(timeout))
+        resume = Resume(None, reconnect_for, deadline_in(timeout))
         while True:
             left = resume.remaining()
-            request = ps.WaitMessageRequest(message_id=message_id, timeout=duration(max(left, 0.001)) if left is not None else None)
             try:
-                return await self._stubs[POLLING].WaitMessage(request, timeout=None if left is None else left + WAIT_MARGIN,
+                return await self._stubs[POLLING].WaitMessage(wait_request(message_id, left), timeout=wait_call_timeout(left),
                                                               metadata=self.target.metadata())
             except grpc.RpcError as error:
                 delay = resume.retry_delay(error.code())

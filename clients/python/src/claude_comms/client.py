@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import grpc
 
-from claude_comms._convert import duration
 from claude_comms._resume import Resume
-from claude_comms._rpcs import DEFAULT_TIMEOUT, MESSAGES, MODULES, POLLING, Rpcs
+from claude_comms._rpcs import (DEFAULT_TIMEOUT, POLLING, Rpcs, stubs_of, wait_call_timeout, wait_request,
+                                watch_many_requests, watch_requests)
 from claude_comms._target import Target, resolve_target
 from claude_comms.errors import Unavailable, from_rpc_error
-from claude_comms.status import StatusLike, status_value
-from claude_comms.v1 import message_service_pb2_grpc, module_service_pb2_grpc
+from claude_comms.status import StatusLike
 from claude_comms.v1 import polling_service_pb2 as ps
-from claude_comms.v1 import polling_service_pb2_grpc
 from claude_comms.watch import Watch
 
 #: How long a watch or a wait keeps reconnecting to a daemon that went away (seconds).
 RECONNECT_FOR = 60.0
-# A wait's call outlives its server-side timeout by this much, so the daemon answers first.
-WAIT_MARGIN = 5.0
 
 
 def connect(home: Optional[str] = None, address: Optional[str] = None, token: Optional[str] = None,
@@ -43,11 +39,7 @@ class Client(Rpcs):
     def __init__(self, target: Target):
         self.target = target
         self._channel = target.channel()
-        self._stubs = {
-            POLLING: polling_service_pb2_grpc.PollingServiceStub(self._channel),
-            MESSAGES: message_service_pb2_grpc.MessageServiceStub(self._channel),
-            MODULES: module_service_pb2_grpc.ModuleServiceStub(self._channel),
-        }
+        self._stubs = stubs_of(self._channel)
 
     def __enter__(self) -> "Client":
         return self
@@ -80,13 +72,7 @@ class Client(Rpcs):
         """The events of one message: a snapshot first (or, with `after_seq`, every later
         event), then live events in seq order until its terminal event. Resumes after a
         daemon restart without missing or repeating an event. See Watch."""
-        stub = self._stubs[POLLING]
-
-        def open_stream(after: Optional[int], remaining: Optional[float]) -> grpc.Call:
-            request = ps.WatchMessageRequest(message_id=message_id, after_seq=after)
-            return stub.WatchMessage(request, timeout=remaining, metadata=self.target.metadata())
-
-        return Watch(open_stream, Resume(after_seq, reconnect_for, _deadline(timeout)), heartbeats, self.target.description)
+        return self._watch("WatchMessage", watch_requests(message_id), after_seq, heartbeats, timeout, reconnect_for)
 
     def watch_many(self, message_ids: Iterable[str] = (), thread_id: str = "", statuses: Iterable[StatusLike] = (),
                    module: str = "", labels: Optional[Mapping[str, str]] = None, after_seq: Optional[int] = None,
@@ -95,28 +81,27 @@ class Client(Rpcs):
         """The events of many messages over one stream (filters combine with AND; empty
         matches all), from now on or, with `after_seq`, replaying every later one. Never
         ends by itself; resumes after a daemon restart. See Watch."""
-        stub = self._stubs[POLLING]
-        base = watch_many_request(message_ids, thread_id, statuses, module, labels)
+        requests = watch_many_requests(message_ids, thread_id, statuses, module, labels)
+        return self._watch("WatchMessages", requests, after_seq, heartbeats, timeout, reconnect_for)
+
+    def _watch(self, method: str, requests: Callable[[Optional[int]], Any], after_seq: Optional[int],
+               heartbeats: bool, timeout: Optional[float], reconnect_for: Optional[float]) -> Watch:
+        rpc = getattr(self._stubs[POLLING], method)
 
         def open_stream(after: Optional[int], remaining: Optional[float]) -> grpc.Call:
-            request = ps.WatchMessagesRequest()
-            request.CopyFrom(base)
-            if after is not None:
-                request.after_seq = after
-            return stub.WatchMessages(request, timeout=remaining, metadata=self.target.metadata())
+            return rpc(requests(after), timeout=remaining, metadata=self.target.metadata())
 
-        return Watch(open_stream, Resume(after_seq, reconnect_for, _deadline(timeout)), heartbeats, self.target.description)
+        return Watch(open_stream, Resume(after_seq, reconnect_for, deadline_in(timeout)), heartbeats, self.target.description)
 
     def wait(self, message_id: str, timeout: Optional[float] = None,
              *, reconnect_for: Optional[float] = RECONNECT_FOR) -> ps.WaitMessageResponse:
         """Waits until the message is terminal (`finished` True) or `timeout` seconds pass
         (`finished` False); reconnects when the daemon restarts meanwhile."""
-        resume = Resume(None, reconnect_for, _deadline(timeout))
+        resume = Resume(None, reconnect_for, deadline_in(timeout))
         while True:
             left = resume.remaining()
-            request = ps.WaitMessageRequest(message_id=message_id, timeout=duration(max(left, 0.001)) if left is not None else None)
             try:
-                return self._stubs[POLLING].WaitMessage(request, timeout=None if left is None else left + WAIT_MARGIN,
+                return self._stubs[POLLING].WaitMessage(wait_request(message_id, left), timeout=wait_call_timeout(left),
                                                         metadata=self.target.metadata())
             except grpc.RpcError as error:
                 delay = resume.retry_delay(error.code())
@@ -125,13 +110,6 @@ class Client(Rpcs):
                 time.sleep(delay)
 
 
-def watch_many_request(message_ids: Iterable[str], thread_id: str, statuses: Iterable[StatusLike],
-                       module: str, labels: Optional[Mapping[str, str]]) -> ps.WatchMessagesRequest:
-    """The filter part of a WatchMessages request (after_seq is set per attempt)."""
-    return ps.WatchMessagesRequest(message_ids=list(message_ids), thread_id=thread_id,
-                                   statuses=[status_value(s) for s in statuses], module=module,
-                                   labels=dict(labels or {}))
-
-
-def _deadline(timeout: Optional[float]) -> Optional[float]:
+def deadline_in(timeout: Optional[float]) -> Optional[float]:
+    """The monotonic time `timeout` seconds from now (None stays None)."""
     return None if timeout is None else time.monotonic() + timeout
