@@ -60,7 +60,8 @@ def wait_call_timeout(left: Optional[float]) -> Optional[float]:
 
 
 class Rpcs:
-    """The unary RPCs. Every method takes `timeout=` (seconds, default 30) for the call itself."""
+    """The unary RPCs. Each takes a keyword `timeout=` (seconds, default 30) for the call itself;
+    add_message and ask_module name it `call_timeout=`, their `timeout` being the message's."""
 
     def _unary(self, service: str, method: str, request: Any, timeout: Optional[float]) -> Any:
         raise NotImplementedError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 from claude_comms.v1 import message_pb2
 
@@ -16,7 +16,7 @@ StatusLike = Union[str, int]
 
 def status_name(status: int) -> str:
     """The lowercase name of a MessageStatus value ("unspecified" for 0)."""
-    return message_pb2.MessageStatus.Name(status).removeprefix("MESSAGE_STATUS_").lower()
+    return _name(message_pb2.MessageStatus, "MESSAGE_STATUS_", status)
 
 
 def status_value(status: StatusLike) -> int:
@@ -36,4 +36,12 @@ def is_finished(status: StatusLike) -> bool:
 
 def kind_name(kind: int) -> str:
     """The lowercase name of an EventKind value ("status_changed", "heartbeat", …)."""
-    return message_pb2.EventKind.Name(kind).removeprefix("EVENT_KIND_").lower()
+    return _name(message_pb2.EventKind, "EVENT_KIND_", kind)
+
+
+def _name(enum: Any, prefix: str, value: int) -> str:
+    # A newer daemon may send values these stubs do not know yet: name them, do not fail.
+    try:
+        return enum.Name(value).removeprefix(prefix).lower()
+    except ValueError:
+        return f"unknown_{value}"
