@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from claude_comms import Client, NotFound, Unauthenticated, connect, kind_name, status_name
+from claude_comms import Client, NotFound, Unauthenticated, connect, kind_name, resolve_target, status_name
 from claude_comms.v1 import message_pb2
 
 
@@ -114,6 +114,9 @@ def test_the_token_from_the_environment_or_the_home_token_file(home, tmp_path, m
         (tmp_path / "h" / "token").write_text(token_file.read_text())
         with connect(home=str(tmp_path / "h"), address=address) as client:
             assert client.get_daemon_status().pid == daemon.pid
+        # The home's token goes to a loopback address only, never across the network.
+        assert resolve_target(home=str(tmp_path / "h"), address="10.0.0.1:7777").token is None
+        assert resolve_target(home=str(tmp_path / "h")).token is None
     finally:
         daemon.kill()
 

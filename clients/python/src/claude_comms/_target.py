@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -9,8 +10,8 @@ from typing import Optional, Union
 
 import grpc
 
-# A daemon started without a token may write one here for its TCP listeners; the owner's
-# clients on the same host read it, as the CLI does.
+# A daemon started without a token generates one here for its TCP listeners; the owner's
+# clients send it to a loopback address (never across the network), as the CLI does.
 TOKEN_FILE_NAME = "token"
 
 # Reconnect quickly after a daemon restart: gRPC's default backoff grows to 2 minutes.
@@ -69,21 +70,36 @@ def resolve_target(
     """Resolves the arguments of `connect` and the environment into a Target.
 
     address: HOST:PORT, else $CLAUDE_COMMS_ADDRESS, else the home's Unix socket.
-    token: the argument, else $CLAUDE_COMMS_TOKEN, else $CLAUDE_COMMS_TOKEN_FILE, else
-    <home>/token when it exists. tls_ca: PEM bytes or a file name, else $CLAUDE_COMMS_TLS_CA;
-    used with an address only (the Unix socket never speaks TLS).
+    token: the argument, else $CLAUDE_COMMS_TOKEN, else $CLAUDE_COMMS_TOKEN_FILE, else, for
+    a loopback address, <home>/token when it exists. tls_ca: PEM bytes or a file name, else
+    $CLAUDE_COMMS_TLS_CA; used with an address only (the Unix socket never speaks TLS).
     """
     address = address or os.environ.get("CLAUDE_COMMS_ADDRESS") or None
-    bearer = _resolve_token(token, home)
     if not address:
+        # The Unix socket needs no token (its 0600 mode is the access control).
         path = socket_path(home)
-        return Target(f"unix:{path}", f"unix:{path}", bearer, None)
-    _check_address(address)
+        return Target(f"unix:{path}", f"unix:{path}", _resolve_token(token, home, False), None)
+    host = _check_address(address)
+    bearer = _resolve_token(token, home, is_loopback(host))
     ca = _read_ca(tls_ca if tls_ca is not None else os.environ.get("CLAUDE_COMMS_TLS_CA") or None)
     return Target(address, f"{address} (TLS)" if ca else address, bearer, ca)
 
 
-def _resolve_token(token: Optional[str], home: Optional[str]) -> Optional[str]:
+def is_loopback(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8, ::1 and IPv4-mapped 127.x."""
+    bare = host.strip("[]").lower()
+    if bare == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(bare)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def _resolve_token(token: Optional[str], home: Optional[str], home_file: bool) -> Optional[str]:
+    # home_file: the home's generated token may be sent (to a loopback address only).
     if token:
         return _check_token(token, "the token argument")
     env_token, env_file = os.environ.get("CLAUDE_COMMS_TOKEN"), os.environ.get("CLAUDE_COMMS_TOKEN_FILE")
@@ -93,8 +109,8 @@ def _resolve_token(token: Optional[str], home: Optional[str]) -> Optional[str]:
         return _check_token(env_token, "CLAUDE_COMMS_TOKEN")
     if env_file:
         return read_token_file(env_file, "CLAUDE_COMMS_TOKEN_FILE")
-    home_file = os.path.join(resolve_home(home), TOKEN_FILE_NAME)
-    return read_token_file(home_file, "the daemon's home") if os.path.isfile(home_file) else None
+    path = os.path.join(resolve_home(home), TOKEN_FILE_NAME)
+    return read_token_file(path, "the daemon's home") if home_file and os.path.isfile(path) else None
 
 
 def read_token_file(path: str, source: str) -> str:
@@ -117,10 +133,12 @@ def _check_token(token: str, source: str) -> str:
     return trimmed
 
 
-def _check_address(address: str) -> None:
+def _check_address(address: str) -> str:
+    """Validates HOST:PORT (IPv6 hosts in brackets); returns the host."""
     match = re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^:\s/\[\]]+):(\d{1,5})", address)
     if not match or int(match.group(2)) > 65535:
         raise ValueError(f'invalid address "{address}": use HOST:PORT, for example 127.0.0.1:7777')
+    return match.group(1)
 
 
 def _read_ca(tls_ca: Union[str, bytes, None]) -> Optional[bytes]:
