@@ -1,4 +1,4 @@
-"""Watches and the polling daemon's callbacks survive a daemon restart with nothing missed."""
+"""Watches, waits and the polling daemon's callbacks survive a daemon restart with nothing missed."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def collect(iterable, into):
     return thread
 
 
-def test_watches_and_callbacks_resume_across_a_restart(home):
+def test_watches_waits_and_callbacks_resume_across_a_restart(home):
     daemon = Daemon(home, ["--interval", "0.1"]).start()
     try:
         with connect(home=home) as client:
@@ -34,6 +34,9 @@ def test_watches_and_callbacks_resume_across_a_restart(home):
             collect(many_watch, many)
             poller = get_polling_daemon(home=home)
             poller.start()
+            waited = []
+            waiter = threading.Thread(target=lambda: waited.append(client.wait("r1", timeout=40)), daemon=True)
+            waiter.start()
             poller.add_message("r", "r1", on_status_change=lambda *args: calls.append(args),
                                on_complete=lambda mid, response: (calls.append((mid, response)), completed.set()))
 
@@ -48,6 +51,8 @@ def test_watches_and_callbacks_resume_across_a_restart(home):
             client.set_status("r1", "complete")
 
             one_thread.join(20)
+            waiter.join(20)
+            assert [(w.finished, status_name(w.message.status)) for w in waited] == [(True, "complete")]
             assert not one_thread.is_alive(), f"the watch did not end; it saw {[kind_name(e.kind) for e in one]}"
             assert completed.wait(20), f"no completion callback; calls: {calls}"
             history = client.show_message("r1").history

@@ -79,10 +79,10 @@ class PollingDaemon:
     def add_message(self, thread_id: str, message_id: str, on_complete: Optional[OnComplete] = None,
                     on_status_change: Optional[OnStatusChange] = None, timeout: Optional[float] = None) -> bool:
         """Registers the message for monitoring (with a deadline after `timeout` seconds) and
-        its callbacks. A message already finished calls back at once. Returns False when it
-        was already active here (its callbacks are replaced)."""
-        if not self._threads:
-            raise RuntimeError("the polling daemon is not started: call start() first")
+        its callbacks, starting this polling daemon first if needed. A message already
+        finished calls back at once. Returns False when it was already active here (its
+        callbacks are replaced)."""
+        self.start()
         entry = _Entry(thread_id, on_complete, on_status_change, None, time.time())
         with self._lock:
             new = message_id not in self._active
