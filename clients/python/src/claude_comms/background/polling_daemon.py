@@ -1,7 +1,9 @@
 """The original `claude_comms.background.polling_daemon`: callbacks when messages finish.
 
 One WatchMessages stream carries the daemon's events (resumed by seq across daemon
-restarts); the callbacks of every message run on one background thread, in event order.
+restarts); the callbacks of every message run on one background thread, in event order. A
+second thread only reads the stream into that thread's queue, so a slow callback delays the
+callbacks after it but never the stream (which the daemon would end as too slow).
 """
 
 from __future__ import annotations
