@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
+import { requirePythonModules, requireTool } from "./helpers/require-tool.js";
 import { runProgram } from "./helpers/run.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 import { makeTestCredentials, type TestCredentials } from "./helpers/tls.js";
@@ -10,7 +11,7 @@ import { makeTestCredentials, type TestCredentials } from "./helpers/tls.js";
  * Another language against a real daemon: examples/python/watch_message.py (Debian's
  * python3-grpcio, stubs generated from proto/ into a temp dir by examples/python/generate.sh)
  * adds a message, shows it and watches it to COMPLETE over the Unix socket, TCP, and TLS
- * with a token. .ci/run installs the Debian packages this needs.
+ * with a token. `npm test` installs the Debian packages this needs.
  */
 
 // Debian's interpreter: the default python3 here is another build that does not see python3-grpcio.
@@ -26,8 +27,9 @@ describe("the Python example client", () => {
   let secure: DaemonProcess;
 
   beforeAll(async () => {
-    const probe = await runProgram(PYTHON, ["-c", "import grpc, google.protobuf"]);
-    if (probe.code !== 0) throw new Error(`${PYTHON} cannot import grpc (apt-get install python3-grpcio; .ci/run does): ${probe.stderr}`);
+    requirePythonModules(PYTHON, ["grpc", "google.protobuf"], "python3-grpcio python3-protobuf");
+    requireTool("protoc", "protobuf-compiler");
+    requireTool("grpc_python_plugin", "protobuf-compiler-grpc");
     const generated = await runProgram(GENERATE, [stubs]);
     if (generated.code !== 0) throw new Error(`generate.sh failed: ${generated.stderr}`);
     creds = makeTestCredentials(temp.home);
