@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { claudeBinary } from "./helpers/claude-code.js";
 import { runProgram } from "./helpers/run.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
@@ -10,16 +11,13 @@ import { makeTempHome } from "./helpers/temp-home.js";
  */
 
 const PINNED = fs.readFileSync(fileURLToPath(new URL("./setup/claude-code.version", import.meta.url)), "utf8").trim();
-const HOW = "run `npm test`, or set it to the output of `bash test/setup/claude-code.sh`";
 
 describe("the pinned Claude Code CLI", () => {
   const temp = makeTempHome("cc-claude-");
   afterAll(() => temp.cleanup());
 
   it(`is installed and reports version ${PINNED}`, async () => {
-    const claude = process.env.CLAUDE_COMMS_TEST_CLAUDE;
-    if (!claude) throw new Error(`CLAUDE_COMMS_TEST_CLAUDE is not set: ${HOW}`);
-    if (!fs.existsSync(claude)) throw new Error(`CLAUDE_COMMS_TEST_CLAUDE=${claude} does not exist: ${HOW}`);
+    const claude = claudeBinary();
     // Its own HOME: the CLI keeps its state in ~/.claude.
     const res = await runProgram(claude, ["--version"], { env: { HOME: temp.home } });
     expect([res.code, res.stderr]).toEqual([0, ""]);
