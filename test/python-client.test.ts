@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
+import { requirePythonModules } from "./helpers/require-tool.js";
 import { runProgram } from "./helpers/run.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 import { makeTestCredentials, type TestCredentials } from "./helpers/tls.js";
@@ -10,7 +11,7 @@ import { makeTestCredentials, type TestCredentials } from "./helpers/tls.js";
  * Another language against a real daemon: examples/python/watch_message.py (the claude_comms
  * package of clients/python from the checkout, over Debian's python3-grpcio and
  * python3-protobuf) adds a message, shows it and watches it to COMPLETE over the Unix socket,
- * TCP, and TLS with a token. .ci/run installs the Debian packages this needs.
+ * TCP, and TLS with a token. `npm test` installs the Debian packages this needs.
  */
 
 // Debian's interpreter: the default python3 here is another build that does not see python3-grpcio.
@@ -25,8 +26,7 @@ describe("the Python example client", () => {
   let secure: DaemonProcess;
 
   beforeAll(async () => {
-    const probe = await runProgram(PYTHON, ["-c", "import grpc, google.protobuf"]);
-    if (probe.code !== 0) throw new Error(`${PYTHON} cannot import grpc (apt-get install python3-grpcio python3-protobuf; .ci/run does): ${probe.stderr}`);
+    requirePythonModules(PYTHON, ["grpc", "google.protobuf"], "python3-grpcio python3-protobuf");
     creds = makeTestCredentials(temp.home);
     fs.mkdirSync(`${temp.home}/p`);
     fs.mkdirSync(`${temp.home}/s`);
