@@ -1,0 +1,134 @@
+import crypto from "node:crypto";
+import type http from "node:http";
+
+/** The cookie holding a dashboard session id. */
+export const SESSION_COOKIE = "claude_comms_session";
+
+/** How long a one-time link works if unused. */
+export const LINK_TTL_MS = 60_000;
+/** A session unused this long is forgotten (the browser then needs a new link). */
+const SESSION_IDLE_MS = 12 * 3_600_000;
+// Bounds, so a flood of links or logins cannot grow memory without end.
+const MAX_LINKS = 100;
+const MAX_SESSIONS = 1000;
+
+/** What to do with a request, decided before any handler runs. */
+export type Verdict =
+  | { kind: "allow"; by: "bearer" | "session" }
+  | { kind: "login"; cookie: string }
+  | { kind: "refuse"; status: 401 | 403 | 421; reason: string };
+
+const HOW = "open the link printed by `claude-comms dashboard`, or send 'authorization: Bearer <token>'";
+
+/**
+ * Who may use the dashboard. Every request must name an allowed Host (a DNS-rebinding page
+ * cannot) and carry either the daemon's bearer token or a session cookie; a session comes
+ * from a one-time link. SameSite=Strict does not separate ports of one host, so a request
+ * authenticated by its cookie that changes anything (any method but GET/HEAD) must also carry
+ * an Origin equal to the dashboard's own.
+ */
+export class DashboardAccess {
+  private readonly expected: Buffer;
+  private readonly links = new Map<string, number>();
+  private readonly sessions = new Map<string, number>();
+
+  /** `hosts`: the Host header values allowed ("127.0.0.1:8080", …), lowercase. */
+  constructor(token: string, private readonly hosts: ReadonlySet<string>) {
+    this.expected = digest(token);
+  }
+
+  /** Open sessions (for the metrics). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** A new one-time link code and when it expires (ms since epoch). */
+  createLink(now = Date.now()): { code: string; expiresAt: number } {
+    prune(this.links, now, MAX_LINKS);
+    const code = randomId();
+    const expiresAt = now + LINK_TTL_MS;
+    this.links.set(code, expiresAt);
+    return { code, expiresAt };
+  }
+
+  /** Decides a request: allow it, trade its link code for a session, or refuse it. */
+  check(req: http.IncomingMessage, now = Date.now()): Verdict {
+    const host = (req.headers.host ?? "").toLowerCase();
+    if (!this.hosts.has(host)) return refuse(421, `this dashboard does not answer for host "${host}" (use the address of its link)`);
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) return this.checkBearer(authorization);
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${host}`) return refuse(403, `requests from origin ${origin} are refused`);
+    const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (session !== undefined && this.touch(session, now)) {
+      const safe = req.method === "GET" || req.method === "HEAD";
+      return safe || origin !== undefined ? { kind: "allow", by: "session" } : refuse(403, "a request with a session cookie must carry an Origin header");
+    }
+    const code = linkCode(req);
+    if (code !== undefined) return this.redeem(code, now);
+    return refuse(401, session === undefined ? `not signed in: ${HOW}` : `the session has ended: ${HOW}`);
+  }
+
+  private checkBearer(header: string): Verdict {
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    if (!match) return refuse(401, "malformed authorization header: send 'authorization: Bearer <token>'");
+    if (!crypto.timingSafeEqual(digest(match[1]!), this.expected)) return refuse(401, "invalid bearer token: it does not match the daemon's token");
+    return { kind: "allow", by: "bearer" };
+  }
+
+  private redeem(code: string, now: number): Verdict {
+    const expiresAt = this.links.get(code);
+    this.links.delete(code);
+    if (expiresAt === undefined || expiresAt < now) return refuse(401, `this link was used already or has expired: ${HOW}`);
+    prune(this.sessions, now - SESSION_IDLE_MS, MAX_SESSIONS);
+    const session = randomId();
+    this.sessions.set(session, now);
+    return { kind: "login", cookie: `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict` };
+  }
+
+  // A session lives while it is used: each request renews it.
+  private touch(session: string, now: number): boolean {
+    const last = this.sessions.get(session);
+    if (last === undefined || last < now - SESSION_IDLE_MS) return (this.sessions.delete(session), false);
+    this.sessions.delete(session); // re-inserted last: the map stays in order of last use
+    this.sessions.set(session, now);
+    return true;
+  }
+}
+
+function refuse(status: 401 | 403 | 421, reason: string): Verdict {
+  return { kind: "refuse", status, reason };
+}
+
+// 256 random bits: unguessable, so a map lookup by id leaks nothing useful through timing.
+function randomId(): string {
+  return crypto.randomBytes(32).toString("base64url");
+}
+
+function digest(text: string): Buffer {
+  return crypto.createHash("sha256").update(text, "utf8").digest();
+}
+
+// Drops entries whose time is before `before`, then the oldest while over `max - 1`.
+function prune(map: Map<string, number>, before: number, max: number): void {
+  for (const [key, time] of map) if (time < before) map.delete(key);
+  for (const key of map.keys()) {
+    if (map.size < max) break;
+    map.delete(key);
+  }
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(";") ?? []) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return undefined;
+}
+
+// Only the page itself trades a link: `GET /?token=CODE`.
+function linkCode(req: http.IncomingMessage): string | undefined {
+  if (req.method !== "GET") return undefined;
+  const url = new URL(req.url ?? "/", "http://x");
+  return url.pathname === "/" ? (url.searchParams.get("token") ?? undefined) : undefined;
+}
