@@ -42,6 +42,7 @@ export function clock(ts: Timestamp | undefined): string {
 
 /** "2h 03m", "4m 05s", "12s". */
 export function span(msTotal: number): string {
+  if (msTotal > 0 && msTotal < 1000) return `${Math.round(msTotal)} ms`;
   const s = Math.max(0, Math.round(msTotal / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

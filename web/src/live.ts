@@ -8,6 +8,8 @@ export interface LiveListener {
   state?(state: StreamState, detail: string): void;
   idle?(): void;
   reset?(): void;
+  /** The events-per-minute window was replaced (the worker read the log's recent past). */
+  rate?(): void;
 }
 
 /**
@@ -55,6 +57,7 @@ export class Live {
         return;
       case "rate":
         Object.assign(this.rate, { perMinute: message.perMinute, minute: message.minute });
+        for (const l of this.listeners) l.rate?.();
         return;
     }
   }

@@ -36,13 +36,17 @@ export function emptyRate(): Rate {
   return { perMinute: new Array<number>(RATE_MINUTES).fill(0), minute: currentMinute() };
 }
 
-/** Moves the window to the current minute; then counts `n` events in it. */
-export function countInRate(rate: Rate, n = 1): void {
+/**
+ * Counts `n` events at time `atMs` (default now): the window first moves on to the current
+ * minute; an event older than the window is not counted.
+ */
+export function countInRate(rate: Rate, n = 1, atMs = Date.now()): void {
   const now = currentMinute();
   const shift = Math.min(RATE_MINUTES, now - rate.minute);
   if (shift > 0) rate.perMinute = [...rate.perMinute.slice(shift), ...new Array<number>(shift).fill(0)];
-  rate.minute = now;
-  rate.perMinute[RATE_MINUTES - 1]! += n;
+  rate.minute = Math.max(rate.minute, now);
+  const index = RATE_MINUTES - 1 - (rate.minute - Math.floor(atMs / 60_000));
+  if (index >= 0 && index < RATE_MINUTES) rate.perMinute[index]! += n;
 }
 
 function currentMinute(): number {

@@ -1,4 +1,5 @@
 import { toBinary } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EventKind, EventSchema } from "../../gen/claude_comms/v1/message_pb.js";
 import { createApi } from "./api.js";
@@ -15,6 +16,8 @@ const api = createApi();
 const ports = new Set<MessagePort>();
 let state: { state: StreamState; detail: string } = { state: "connecting", detail: "" };
 const rate = emptyRate();
+// Events of the log's recent past read at start, for the chart alone.
+const HISTORY_EVENTS = 5000n;
 
 function post(message: FromWorker, to: Iterable<MessagePort> = ports): void {
   for (const port of to) port.postMessage(message);
@@ -27,24 +30,39 @@ function setState(next: StreamState, detail = ""): void {
 
 async function watch(): Promise<void> {
   setState("connecting");
+  // The stream starts a little in the past, so the events-per-minute chart has a history;
+  // events up to the head seen at start are only counted, never sent to the tabs as news.
+  let history: bigint | undefined;
   let afterSeq: bigint | undefined;
   let delayMs = 500;
   for (;;) {
     try {
+      if (history === undefined) {
+        history = (await api.polling.getDaemonStatus({})).headSeq;
+        afterSeq = history > HISTORY_EVENTS ? history - HISTORY_EVENTS : 0n;
+      }
       for await (const { event } of api.polling.watchMessages({ afterSeq })) {
         if (!event) continue;
         afterSeq = event.seq;
         delayMs = 500;
         if (state.state !== "live") setState("live");
         if (event.kind === EventKind.HEARTBEAT) post({ type: "idle", seq: String(event.seq) });
+        else if (event.seq <= history!) {
+          countInRate(rate, 1, event.time ? timestampMs(event.time) : Date.now());
+          if (event.seq === history) post({ type: "rate", ...rate, perMinute: [...rate.perMinute] }); // the past is read
+        }
         else (countInRate(rate), post({ type: "event", bytes: toBinary(EventSchema, event) }));
       }
     } catch (err) {
       const error = ConnectError.from(err);
       if (error.code === Code.Unauthenticated) return setState("signed-out", error.rawMessage);
       setState("reconnecting", error.rawMessage);
-      // The events after our seq are gone: start from now, and let the tabs re-read.
-      if (error.code === Code.OutOfRange) (afterSeq = undefined), post({ type: "reset" });
+      // The events after our seq are gone (compacted): go on from now, and unless only the
+      // chart's past was lost, let the tabs re-read what they show.
+      if (error.code === Code.OutOfRange) {
+        if (history !== undefined && afterSeq !== undefined && afterSeq > history) post({ type: "reset" });
+        afterSeq = undefined;
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, delayMs * (0.8 + Math.random() * 0.4)));
     delayMs = Math.min(delayMs * 2, 15_000);

@@ -73,7 +73,7 @@ export const overview: View = (root, app) => {
     app.api.polling.getDaemonStatus({}).then((s) => ((status = s), drawDaemon()), (err) => fill(daemon, h("h2", {}, "Daemon"), h("p", { class: "error" }, errorText(err))));
   }, 2000);
   const redraw = throttle(() => (drawCounts(), drawCharts()), 500);
-  const stops = [app.index.onChange(redraw), app.live.listen({ event: readStatus, idle: readStatus, state: readStatus })];
+  const stops = [app.index.onChange(redraw), app.live.listen({ event: readStatus, idle: readStatus, state: readStatus, rate: redraw })];
   const uptime = setInterval(drawDaemon, 1000); // the clock moves, not the data: nothing is fetched
   void app.index.loaded.then(redraw);
   drawCounts();
