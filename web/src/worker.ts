@@ -37,15 +37,15 @@ async function watch(): Promise<void> {
   let delayMs = 500;
   for (;;) {
     try {
-      if (history === undefined) {
-        history = (await api.polling.getDaemonStatus({})).headSeq;
-        afterSeq = history > HISTORY_EVENTS ? history - HISTORY_EVENTS : 0n;
-      }
+      // The daemon answering is what "live" means: a resumed stream with nothing new to
+      // replay sends nothing until its first heartbeat.
+      const { headSeq } = await api.polling.getDaemonStatus({});
+      if (history === undefined) (history = headSeq), (afterSeq = headSeq > HISTORY_EVENTS ? headSeq - HISTORY_EVENTS : 0n);
+      setState("live");
       for await (const { event } of api.polling.watchMessages({ afterSeq })) {
         if (!event) continue;
         afterSeq = event.seq;
         delayMs = 500;
-        if (state.state !== "live") setState("live");
         if (event.kind === EventKind.HEARTBEAT) post({ type: "idle", seq: String(event.seq) });
         else if (event.seq <= history!) {
           countInRate(rate, 1, event.time ? timestampMs(event.time) : Date.now());
