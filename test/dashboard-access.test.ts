@@ -50,6 +50,9 @@ describe("dashboard access", () => {
     const again = await request(d.address, link.pathname + link.search);
     expect(again.status).toBe(401);
     expect(again.body).toContain("used already or has expired");
+    // With a session already, a used link just leads to the bare page.
+    const signedIn = await request(d.address, link.pathname + link.search, { headers: { cookie } });
+    expect([signedIn.status, signedIn.headers.location, signedIn.headers["set-cookie"]]).toEqual([303, "/", undefined]);
   });
 
   it("answers 401 without a token, with a wrong token, a wrong link or an unknown session", async () => {

@@ -15,7 +15,8 @@ const MAX_SESSIONS = 1000;
 /** What to do with a request, decided before any handler runs. */
 export type Verdict =
   | { kind: "allow"; by: "bearer" | "session" }
-  | { kind: "login"; cookie: string }
+  /** Redirect to the bare page, setting the cookie of a new session when there is one. */
+  | { kind: "login"; cookie: string | undefined }
   | { kind: "refuse"; status: 401 | 403 | 421; reason: string };
 
 const HOW = "open the link printed by `claude-comms dashboard`, or send 'authorization: Bearer <token>'";
@@ -60,12 +61,19 @@ export class DashboardAccess {
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `http://${host}`) return refuse(403, `requests from origin ${origin} are refused`);
     const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    if (session !== undefined && this.touch(session, now)) {
+    const signedIn = session !== undefined && this.touch(session, now);
+    // A link always ends in a redirect to the bare page, so no URL with a code stays open;
+    // a used link is refused unless the browser holds a session already.
+    const code = linkCode(req);
+    if (code !== undefined) {
+      const cookie = this.redeem(code, now);
+      if (cookie || signedIn) return { kind: "login", cookie };
+      return refuse(401, `this link was used already or has expired: ${HOW}`);
+    }
+    if (signedIn) {
       const safe = req.method === "GET" || req.method === "HEAD";
       return safe || origin !== undefined ? { kind: "allow", by: "session" } : refuse(403, "a request with a session cookie must carry an Origin header");
     }
-    const code = linkCode(req);
-    if (code !== undefined) return this.redeem(code, now);
     return refuse(401, session === undefined ? `not signed in: ${HOW}` : `the session has ended: ${HOW}`);
   }
 
@@ -76,14 +84,15 @@ export class DashboardAccess {
     return { kind: "allow", by: "bearer" };
   }
 
-  private redeem(code: string, now: number): Verdict {
+  // The cookie of a new session, or undefined when the code is unknown, used or expired.
+  private redeem(code: string, now: number): string | undefined {
     const expiresAt = this.links.get(code);
     this.links.delete(code);
-    if (expiresAt === undefined || expiresAt < now) return refuse(401, `this link was used already or has expired: ${HOW}`);
+    if (expiresAt === undefined || expiresAt < now) return undefined;
     prune(this.sessions, now - SESSION_IDLE_MS, MAX_SESSIONS);
     const session = randomId();
     this.sessions.set(session, now);
-    return { kind: "login", cookie: `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict` };
+    return `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`;
   }
 
   // A session lives while it is used: each request renews it.

@@ -88,7 +88,7 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, access: Dash
   if (verdict.kind === "refuse") return void plain(res, verdict.status, verdict.reason);
   if (verdict.kind === "login") {
     // 303 to the bare page: the code leaves the address bar and the history.
-    res.writeHead(303, { location: "/", "set-cookie": verdict.cookie, "cache-control": "no-store" }).end();
+    res.writeHead(303, { location: "/", "cache-control": "no-store", ...(verdict.cookie ? { "set-cookie": verdict.cookie } : {}) }).end();
     return;
   }
   const path = (req.url ?? "/").split("?")[0]!;
