@@ -1,12 +1,16 @@
 import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { createClient } from "@connectrpc/connect";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { MessageStatus } from "../gen/claude_comms/v1/message_pb.js";
+import { ModuleService } from "../gen/claude_comms/v1/module_service_pb.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CLI_MAIN } from "./helpers/daemon-process.js";
 import { launchChromium, startDashboardDaemon, type DashboardDaemon } from "./helpers/dashboard.js";
 
 const run = promisify(execFile);
+const ECHO_AGENT = fileURLToPath(new URL("../examples/echo-agent.mjs", import.meta.url));
 const WAIT = { timeout: 10_000 };
 
 // Waits until the element's text is exactly `text` (the page changes it as events arrive).
@@ -126,5 +130,29 @@ describe("dashboard in a real browser", { timeout: 60_000 }, () => {
     await expect(d.daemon.stop()).resolves.toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     await page.locator("#conn.reconnecting").waitFor(WAIT);
+  });
+
+  it("asks a module from the form, streams the answer into the thread, and counts the ask in /metrics", async () => {
+    const modules = createClient(ModuleService, d.clients.transport);
+    await modules.registerModule({ module: { name: "echo", directory: d.home, agentCommand: [process.execPath, ECHO_AGENT] } });
+    const page = await open("#/ask");
+    await page.locator('select[name="to"] option[value="echo"]').waitFor({ state: "attached", ...WAIT });
+    await page.locator('textarea[name="question"]').fill("[echo] hello from the dashboard");
+    await page.locator('#ask-form button[type="submit"]').click(WAIT);
+    await page.waitForURL(/#\/thread\//, WAIT);
+    await waitText(page, "li.turn.response pre", "[echo] hello from the dashboard");
+    await waitText(page, "li.turn.response .chip", "complete");
+    const metrics = await fetch(`http://${d.address}/metrics`, { headers: { authorization: `Bearer ${d.token}` } }).then((r) => r.text());
+    expect(metrics).toContain('claude_comms_asks_total{outcome="started"} 1');
+    expect(metrics).toContain('claude_comms_asks_total{outcome="complete"} 1');
+  });
+
+  it("stops monitoring a message from its page", async () => {
+    await pendingMessage("m-unmonitor");
+    const page = await open("#/message/m-unmonitor");
+    await page.locator("#unmonitor").click(WAIT);
+    await page.locator("#unmonitor").waitFor({ state: "detached", ...WAIT });
+    const { message } = await d.clients.polling.showMessage({ messageId: "m-unmonitor" });
+    expect([message?.monitor, message?.status]).toEqual([undefined, MessageStatus.PENDING]);
   });
 });
