@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createClient } from "@connectrpc/connect";
@@ -7,7 +8,7 @@ import { MessageStatus } from "../gen/claude_comms/v1/message_pb.js";
 import { ModuleService } from "../gen/claude_comms/v1/module_service_pb.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CLI_MAIN } from "./helpers/daemon-process.js";
-import { launchChromium, startDashboardDaemon, type DashboardDaemon } from "./helpers/dashboard.js";
+import { CHROMIUM, launchChromium, startDashboardDaemon, type DashboardDaemon } from "./helpers/dashboard.js";
 
 const run = promisify(execFile);
 const ECHO_AGENT = fileURLToPath(new URL("../examples/echo-agent.mjs", import.meta.url));
@@ -18,6 +19,12 @@ const WAIT = { timeout: 10_000 };
 async function waitText(page: Page, selector: string, text: string): Promise<void> {
   await expect.poll(() => page.locator(selector).first().textContent({ timeout: 1000 }).catch(() => null), { timeout: WAIT.timeout, interval: 50 }).toBe(text);
 }
+
+describe("the browser the dashboard tests drive", () => {
+  it("is Debian's chromium at /usr/bin/chromium (missing, every browser test fails: never skipped)", () => {
+    expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
+  });
+});
 
 describe("dashboard in a real browser", { timeout: 60_000 }, () => {
   let browser: Browser;
