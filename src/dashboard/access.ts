@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type http from "node:http";
+import { checkAuthorization, tokenDigest } from "../daemon/auth.js";
 
 /** The cookie holding a dashboard session id. */
 export const SESSION_COOKIE = "claude_comms_session";
@@ -35,7 +36,7 @@ export class DashboardAccess {
 
   /** `hosts`: the Host header values allowed ("127.0.0.1:8080", …), lowercase. */
   constructor(token: string, private readonly hosts: ReadonlySet<string>) {
-    this.expected = digest(token);
+    this.expected = tokenDigest(token);
   }
 
   /** Open sessions (for the metrics). */
@@ -78,10 +79,12 @@ export class DashboardAccess {
   }
 
   private checkBearer(header: string): Verdict {
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    if (!match) return refuse(401, "malformed authorization header: send 'authorization: Bearer <token>'");
-    if (!crypto.timingSafeEqual(digest(match[1]!), this.expected)) return refuse(401, "invalid bearer token: it does not match the daemon's token");
-    return { kind: "allow", by: "bearer" };
+    try {
+      checkAuthorization(header, this.expected);
+      return { kind: "allow", by: "bearer" };
+    } catch (error) {
+      return refuse(401, (error as Error).message);
+    }
   }
 
   // The cookie of a new session, or undefined when the code is unknown, used or expired.
@@ -112,10 +115,6 @@ function refuse(status: 401 | 403 | 421, reason: string): Verdict {
 // 256 random bits: unguessable, so a map lookup by id leaks nothing useful through timing.
 function randomId(): string {
   return crypto.randomBytes(32).toString("base64url");
-}
-
-function digest(text: string): Buffer {
-  return crypto.createHash("sha256").update(text, "utf8").digest();
 }
 
 // Drops entries whose time is before `before`, then the oldest while over `max - 1`.
