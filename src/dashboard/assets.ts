@@ -11,7 +11,7 @@ export interface Asset {
   gzip: Buffer;
 }
 
-/** Where the build puts the page (`npm run build` bundles web/ there). */
+/** Where the build puts the page (`npm run build` bundles src/dashboard/web/ there). */
 export const ASSETS_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
 
 const TYPES: Record<string, string> = {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What tsconfig.json compiles, plus the files that change how it is compiled or bundled. */
-const SOURCE_DIRS = ["src", "gen", "bench", "test", "examples", "web"];
+const SOURCE_DIRS = ["src", "gen", "bench", "test", "examples"];
 const SOURCE_FILES = ["tsconfig.json", "package.json"];
 /** Written last by `npm run build` (the dashboard page, after tsc and the CLI bundle): its time is the build's. */
 const LAST_OUTPUT = "dist/src/dashboard/assets/index.html";

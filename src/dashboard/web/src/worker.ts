@@ -1,7 +1,7 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { EventKind, EventSchema } from "../../gen/claude_comms/v1/message_pb.js";
+import { EventKind, EventSchema } from "../../../../gen/claude_comms/v1/message_pb.js";
 import { createApi } from "./api.js";
 import { countInRate, emptyRate, type FromWorker, type StreamState, type ToWorker } from "./protocol.js";
 

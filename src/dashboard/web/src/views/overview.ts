@@ -1,6 +1,6 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import type { GetDaemonStatusResponse } from "../../../gen/claude_comms/v1/polling_service_pb.js";
-import { MessageStatus } from "../../../gen/claude_comms/v1/message_pb.js";
+import type { GetDaemonStatusResponse } from "../../../../../gen/claude_comms/v1/polling_service_pb.js";
+import { MessageStatus } from "../../../../../gen/claude_comms/v1/message_pb.js";
 import { errorText, throttle, type View } from "../app.js";
 import { barChart } from "../chart.js";
 import { fill, h } from "../dom.js";

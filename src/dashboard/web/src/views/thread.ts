@@ -1,4 +1,4 @@
-import type { Message } from "../../../gen/claude_comms/v1/message_pb.js";
+import type { Message } from "../../../../../gen/claude_comms/v1/message_pb.js";
 import { errorText, type View } from "../app.js";
 import { ContentFollower } from "../content.js";
 import { fill, flash, h } from "../dom.js";

@@ -1,5 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { EventSchema, type Event } from "../../gen/claude_comms/v1/message_pb.js";
+import { EventSchema, type Event } from "../../../../gen/claude_comms/v1/message_pb.js";
 import { countInRate, emptyRate, type FromWorker, type Rate, type StreamState, type ToWorker } from "./protocol.js";
 
 /** What a tab hears from the shared stream. */

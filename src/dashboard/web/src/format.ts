@@ -1,5 +1,5 @@
 import { timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
+import { EventKind, MessageStatus } from "../../../../gen/claude_comms/v1/message_pb.js";
 
 /** Statuses in lifecycle order, without UNSPECIFIED. */
 export const STATUSES = [

@@ -1,4 +1,4 @@
-import { MessageStatus } from "../../../gen/claude_comms/v1/message_pb.js";
+import { MessageStatus } from "../../../../../gen/claude_comms/v1/message_pb.js";
 import { errorText, throttle, type View } from "../app.js";
 import { fill, h } from "../dom.js";
 import { clock } from "../format.js";

@@ -1,5 +1,5 @@
-import type { Message } from "../../gen/claude_comms/v1/message_pb.js";
-import type { ShowMessageResponse } from "../../gen/claude_comms/v1/polling_service_pb.js";
+import type { Message } from "../../../../gen/claude_comms/v1/message_pb.js";
+import type { ShowMessageResponse } from "../../../../gen/claude_comms/v1/polling_service_pb.js";
 import type { Api } from "./api.js";
 
 /**

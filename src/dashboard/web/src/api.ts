@@ -1,8 +1,8 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
-import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
-import { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
+import { ModuleService } from "../../../../gen/claude_comms/v1/module_service_pb.js";
+import { MessageService } from "../../../../gen/claude_comms/v1/message_service_pb.js";
+import { PollingService } from "../../../../gen/claude_comms/v1/polling_service_pb.js";
 
 /** The daemon's services, reached over the page's own origin (Connect protocol, JSON). */
 export interface Api {

@@ -1,5 +1,5 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { type Event, EventKind, type Message } from "../../gen/claude_comms/v1/message_pb.js";
+import { type Event, EventKind, type Message } from "../../../../gen/claude_comms/v1/message_pb.js";
 import type { Api } from "./api.js";
 import type { Live } from "./live.js";
 

@@ -1,8 +1,8 @@
 /*
- * Regenerates the README's dashboard screenshots (docs/dashboard-*.png): starts a daemon
+ * Regenerates the README's dashboard screenshots (src/dashboard/web/screenshots/*.png): starts a daemon
  * with a dashboard in a temporary home, seeds it with modules, threads and messages in
  * every status through the generated clients, and photographs the overview and a thread
- * in headless chromium. Run after `npm run build`: `node web/screenshots.mjs`.
+ * in headless chromium. Run after `npm run build`: `node src/dashboard/web/screenshots.mjs`.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -13,13 +13,14 @@ import { fileURLToPath } from "node:url";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { chromium } from "playwright-core";
-import { MessageStatus } from "../dist/gen/claude_comms/v1/message_pb.js";
-import { MessageService } from "../dist/gen/claude_comms/v1/message_service_pb.js";
-import { ModuleService } from "../dist/gen/claude_comms/v1/module_service_pb.js";
-import { PollingService } from "../dist/gen/claude_comms/v1/polling_service_pb.js";
+import { MessageStatus } from "../../../dist/gen/claude_comms/v1/message_pb.js";
+import { MessageService } from "../../../dist/gen/claude_comms/v1/message_service_pb.js";
+import { ModuleService } from "../../../dist/gen/claude_comms/v1/module_service_pb.js";
+import { PollingService } from "../../../dist/gen/claude_comms/v1/polling_service_pb.js";
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const out = path.join(root, "docs");
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../../..");
+const out = path.join(here, "screenshots");
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "ccshot-"));
 const S = MessageStatus;
 

@@ -1,4 +1,4 @@
-import type { Message } from "../../../gen/claude_comms/v1/message_pb.js";
+import type { Message } from "../../../../../gen/claude_comms/v1/message_pb.js";
 import type { View } from "../app.js";
 import { fill, flash, h } from "../dom.js";
 import { bytes, clock, ms, shortId, statusName, STATUSES } from "../format.js";

@@ -1,5 +1,5 @@
-import type { Event, Message } from "../../../gen/claude_comms/v1/message_pb.js";
-import { EventKind, MessageStatus } from "../../../gen/claude_comms/v1/message_pb.js";
+import type { Event, Message } from "../../../../../gen/claude_comms/v1/message_pb.js";
+import { EventKind, MessageStatus } from "../../../../../gen/claude_comms/v1/message_pb.js";
 import { errorText, type App, type View } from "../app.js";
 import { ContentFollower } from "../content.js";
 import { fill, flash, h } from "../dom.js";
