@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { makePrivate } from "../shared/private-file.js";
 
 /** Log levels, least to most severe. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -24,6 +25,7 @@ export interface Logger {
  */
 export function openLogger(target: string, level: LogLevel = "info", format: LogFormat = "json"): Logger {
   const min = LOG_LEVELS.indexOf(level);
+  if (target !== "-") makePrivate(target);
   const fd = target === "-" ? 2 : fs.openSync(target, "a", 0o600);
   const render = format === "json" ? jsonLine : textLine;
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
