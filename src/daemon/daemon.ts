@@ -69,7 +69,7 @@ export class Daemon {
   static async start(config: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
     fs.mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
     fs.chmodSync(config.paths.home, 0o700);
-    const releaseLock = acquireLock(config.paths.lock, config.paths.socket);
+    const releaseLock = acquireLock(config.paths.lock, config.paths.socket, config.paths.pid);
     const log = openLogger(config.logFile, config.logLevel, config.logFormat);
     let store: Store | undefined;
     let created: Daemon | undefined;
