@@ -82,7 +82,7 @@ export class Daemon {
       releaseLock();
       throw err;
     }
-    const log = openLogger(config.logFile, config.logLevel, config.logFormat);
+    const log = openLogger(config.logFile, config.logLevel, config.logFormat, { maxBytes: config.logMaxBytes, keep: config.logFiles });
     let store: Store | undefined;
     let created: Daemon | undefined;
     try {
