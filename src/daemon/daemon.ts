@@ -4,6 +4,7 @@ import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
 import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
+import { setUnreadableReporter } from "../service/readable.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
@@ -92,6 +93,9 @@ export class Daemon {
         busyTimeoutMs: config.busyTimeoutMs,
         onWarning: (message) => log.warn(message),
       });
+      setUnreadableReporter((source, reason) =>
+        log.warn("a stored value cannot be sent; clients get a marker instead", { row: source.row, column: source.column, reason }),
+      );
       const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
       const lease = new Lease(store, log, config.leaseMs);
       await lease.start();
