@@ -26,6 +26,8 @@ export interface DaemonConfig {
   heartbeatMs: number;
   /** Extra TCP listener, HOST:PORT; a non-loopback host requires `token`. */
   listen?: ListenAddress;
+  /** Web dashboard and /metrics listener (HTTP/1.1), `[HOST:]PORT`; always behind the token. */
+  dashboard?: ListenAddress;
   /** Bearer token every TCP request must carry (the Unix socket needs none). Never logged. */
   token?: string;
   /** Certificate and key files: the TCP listener speaks TLS (h2 over ALPN) when set. */
@@ -35,6 +37,9 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   /** One JSON object per line (default), or human-readable text. */
   logFormat: LogFormat;
+  /** Rotate the log file at this size, bytes (default 10 MiB), keeping `logFiles` old ones (default 3). */
+  logMaxBytes: number;
+  logFiles: number;
   synchronous: "NORMAL" | "FULL";
   /** How long a write waits for another writer's lock, ms (default 5 s). */
   busyTimeoutMs: number;
@@ -85,11 +90,14 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     historyRetentionMs: duration(get("history-retention"), "history-retention", 7 * 86_400_000, 1),
     heartbeatMs: duration(get("heartbeat"), "heartbeat", 15_000, 10),
     listen,
+    dashboard: parseDashboard(get("dashboard")),
     token,
     tls: tlsFiles(get("tls-cert"), get("tls-key")),
     logFile: get("log-file") ?? paths.log,
     logLevel: oneOf(get("log-level") ?? "info", "log-level", LOG_LEVELS),
     logFormat: oneOf(get("log-format") ?? "json", "log-format", LOG_FORMATS),
+    logMaxBytes: number("log-max-bytes", 10 * 1024 * 1024),
+    logFiles: wholeNumber(get("log-files"), "log-files", 3),
     synchronous: oneOf((get("synchronous") ?? "normal").toUpperCase(), "synchronous", ["NORMAL", "FULL"] as const),
     busyTimeoutMs: duration(get("busy-timeout"), "busy-timeout", 5000, 0),
     maxWatchers: number("max-watchers", 20_000),
@@ -152,6 +160,13 @@ function positiveInt(text: string | undefined, name: string, fallback: number): 
   return n;
 }
 
+function wholeNumber(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number (0 or more), not "${text}"`);
+  return n;
+}
+
 function oneOf<T extends string>(value: string, name: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
     throw new Error(`--${name} must be one of ${allowed.join(", ").toLowerCase()}, not "${value}"`);
@@ -167,6 +182,17 @@ export function parseListen(text: string | undefined): ListenAddress | undefined
   if (!match || port > 65535) throw new Error(`--listen must be HOST:PORT (for example 127.0.0.1:7777), not "${text}"`);
   const host = match[1] ?? match[2] ?? "";
   return { host, port, loopback: isLoopback(host) };
+}
+
+/** Parses the dashboard's `[HOST:]PORT`: a bare port listens on 127.0.0.1. */
+export function parseDashboard(text: string | undefined): ListenAddress | undefined {
+  if (!text) return undefined;
+  const withHost = /^\d+$/.test(text) ? `127.0.0.1:${text}` : text;
+  try {
+    return parseListen(withHost);
+  } catch {
+    throw new Error(`--dashboard must be PORT or HOST:PORT (for example 8080 or 127.0.0.1:8080), not "${text}"`);
+  }
 }
 
 /** Validates the store URL; the default is the SQLite file in the home. */

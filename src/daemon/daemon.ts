@@ -1,15 +1,18 @@
 import fs from "node:fs";
 import { AgentSupervisor } from "../agent/index.js";
+import { Dashboard } from "../dashboard/dashboard.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
 import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
+import { setUnreadableReporter } from "../service/readable.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
 import { isTerminalEvent } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";
 import { Lease } from "./lease.js";
+import { homeToken } from "./home-token.js";
 import { acquireLock } from "./lock.js";
 import { listenTcp, listenUnix, type Listener } from "./listeners.js";
 import { openLogger, type Logger } from "./logger.js";
@@ -53,6 +56,8 @@ export class Daemon {
     readonly log: Logger,
     private readonly releaseLock: () => void,
     private readonly shutdownController: AbortController,
+    /** The web dashboard and metrics (`--dashboard`), when served. */
+    readonly dashboard?: Dashboard,
   ) {}
 
   /** Addresses listened on ("unix:/…", "127.0.0.1:7777"). */
@@ -65,12 +70,23 @@ export class Daemon {
     return new Promise((resolve) => (this.stopping ? void this.stopping.then(resolve) : this.onStopped.push(resolve)));
   }
 
-  /** Starts a daemon on `config.paths.home`; AlreadyRunningError when one runs there. */
-  static async start(config: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
-    fs.mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
-    fs.chmodSync(config.paths.home, 0o700);
-    const releaseLock = acquireLock(config.paths.lock, config.paths.socket);
-    const log = openLogger(config.logFile, config.logLevel, config.logFormat);
+  /**
+   * Starts a daemon on `config.paths.home`; AlreadyRunningError when one runs there. Its
+   * `config.token` is always set: the configured token, or the home's (see homeToken).
+   */
+  static async start(given: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
+    fs.mkdirSync(given.paths.home, { recursive: true, mode: 0o700 });
+    fs.chmodSync(given.paths.home, 0o700);
+    const releaseLock = acquireLock(given.paths.lock, given.paths.socket, given.paths.pid);
+    let config = given;
+    try {
+      // Every TCP listener needs a token, loopback included: without one configured, the home's.
+      config = { ...given, token: given.token ?? homeToken(given.paths.token) };
+    } catch (err) {
+      releaseLock();
+      throw err;
+    }
+    const log = openLogger(config.logFile, config.logLevel, config.logFormat, { maxBytes: config.logMaxBytes, keep: config.logFiles });
     let store: Store | undefined;
     let created: Daemon | undefined;
     try {
@@ -80,7 +96,10 @@ export class Daemon {
         busyTimeoutMs: config.busyTimeoutMs,
         onWarning: (message) => log.warn(message),
       });
-      const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
+      setUnreadableReporter((source, reason) =>
+        log.warn("a stored value cannot be sent; clients get a marker instead", { row: source.row, column: source.column, reason }),
+      );
+      const holder: { daemon?: Daemon; ctx?: ServiceContext; dashboard?: Dashboard } = {};
       const lease = new Lease(store, log, config.leaseMs);
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
@@ -98,19 +117,22 @@ export class Daemon {
         onEvent: (event) => {
           // A response that ended by other means (cancel, deadline, another writer) stops its agent.
           if (isTerminalEvent(event) && agents.has(event.messageId)) agents.cancel(event.messageId, `message became ${event.toStatus}`);
+          holder.dashboard?.metrics.observeEvent(event);
           dispatchHooks(hooks, event, log);
         },
       });
       const shutdown = new AbortController();
       const ctx = serviceContext(config, store, hub, poller, agents, lease.daemonId, shutdown.signal, () => holder.daemon);
       holder.ctx = ctx;
+      const dashboard = (holder.dashboard = config.dashboard && new Dashboard(config.dashboard, config, ctx));
       const server = buildServer(routes(ctx), {
         maxRequestBytes: config.maxRequestBytes,
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,
+        outerInterceptors: dashboard ? [dashboard.metrics.interceptor()] : [],
         log,
       });
-      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown);
+      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown, dashboard);
       holder.daemon = created = daemon;
       const health = store.health;
       health.onChange(() =>
@@ -159,6 +181,7 @@ export class Daemon {
     const { listen: tcp, tls: tlsFiles, token } = this.config;
     const tls = tcp && tlsFiles ? loadTls(tlsFiles) : undefined;
     this.listeners.push(await listenUnix(this.server.createServer("unix"), this.config.paths.socket));
+    await this.dashboard?.listen(this.server.handle, this.log);
     if (!tcp) return;
     this.listeners.push(await listenTcp(this.server.createServer("tcp", tls), tcp.host, tcp.port));
     this.log.info("TCP listener", { address: this.listeners.at(-1)!.address, tls: Boolean(tls), token: Boolean(token) });
@@ -175,7 +198,7 @@ export class Daemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.log.info("daemon stopping", { reason });
-    const closing = this.listeners.map((l) => l.close());
+    const closing = [...this.listeners.map((l) => l.close()), this.dashboard?.close()];
     clearTimeout(this.probeTimer);
     const steps: Array<[string, () => unknown]> = [
       ["report NOT_SERVING", () => this.shutdownController.abort("daemon stopping")],
@@ -232,6 +255,7 @@ function serviceContext(
     daemonId,
     agentCommand: config.agentCommand,
     defaultAskTimeoutMs: config.askTimeoutMs,
+    dashboard: () => daemon()?.dashboard,
   };
 }
 

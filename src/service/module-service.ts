@@ -6,7 +6,7 @@ import { deleteModule, getModule, listModules, upsertModule, type ModuleRecord }
 import { startAsk } from "./ask.js";
 import type { ServiceContext } from "./context.js";
 import { metadataFromProto, moduleToProto } from "./convert.js";
-import { requireLocalPeer } from "./peer.js";
+import { requireOwnerOverUnixSocket } from "./peer.js";
 import { optionalDurationMs, optionalId, requireId } from "./validate.js";
 
 const MAX_QUESTION_BYTES = 128 * 1024; // one argv argument on Linux
@@ -17,8 +17,8 @@ export function moduleService(ctx: ServiceContext): ServiceImpl<typeof ModuleSer
   return {
     async registerModule(req, context) {
       const input = checkModule(req.module);
-      // A command of the caller's choosing would run on this host: callers on it only.
-      if (input.agentCommand.length > 0) requireLocalPeer(context, "registering a module with an agent_command");
+      // A command of the caller's choosing would run on this host as the daemon's user: that user only.
+      if (input.agentCommand.length > 0) requireOwnerOverUnixSocket(context, "registering a module with an agent_command");
       const created = await store.write((trx) => upsertModule(trx, input));
       return { module: moduleToProto(await getModule(store.reader, input.name)), created };
     },
