@@ -6,9 +6,9 @@ import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
-import type { EventRecord } from "../store/records.js";
 import { isTerminalEvent } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";
+import { hookDispatcher, type DaemonHooks } from "./hooks.js";
 import { Lease } from "./lease.js";
 import { acquireLock } from "./lock.js";
 import { listenTcp, listenUnix, type Listener } from "./listeners.js";
@@ -16,15 +16,7 @@ import { openLogger, type Logger } from "./logger.js";
 import { buildServer, routes, type BuiltServer } from "./server.js";
 import { loadTls } from "./tls.js";
 
-/** Callbacks for a daemon embedded in another Node process. */
-export interface DaemonHooks {
-  /** Every event of the log, in seq order, as the poller publishes it. */
-  onEvent?(event: EventRecord): void;
-  /** Every status change (and creation) of a message. */
-  onStatusChange?(event: EventRecord): void;
-  /** A message reached a terminal status. */
-  onComplete?(event: EventRecord): void;
-}
+export type { DaemonHooks } from "./hooks.js";
 
 const UNARY_GRACE_MS = 5000;
 const PROBE_MS = 5000;
@@ -90,6 +82,8 @@ export class Daemon {
           void dropQueuedAsk(holder.ctx!, id, reason).catch((err) => log.error("could not end a dropped ask", { id, err })),
         onJobError: (id, err) => log.error("agent run failed to record its outcome", { id, err }),
       });
+      const opened = store;
+      const dispatchHooks = hookDispatcher(hooks, () => opened.reader, log);
       const poller = new Poller(store, hub, {
         intervalMs: config.intervalMs,
         retentionMs: config.retentionMs,
@@ -98,7 +92,7 @@ export class Daemon {
         onEvent: (event) => {
           // A response that ended by other means (cancel, deadline, another writer) stops its agent.
           if (isTerminalEvent(event) && agents.has(event.messageId)) agents.cancel(event.messageId, `message became ${event.toStatus}`);
-          dispatchHooks(hooks, event, log);
+          dispatchHooks(event);
         },
       });
       const shutdown = new AbortController();
@@ -248,14 +242,4 @@ async function closeSessions(server: BuiltServer, graceMs: number): Promise<void
   );
   // destroy() after close() still waits for the peer to close; a client that stopped reading never does.
   for (const socket of server.sockets) socket.destroy();
-}
-
-function dispatchHooks(hooks: DaemonHooks, event: EventRecord, log: Logger): void {
-  try {
-    hooks.onEvent?.(event);
-    if (event.kind === "status_changed" || event.kind === "created") hooks.onStatusChange?.(event);
-    if (isTerminalEvent(event)) hooks.onComplete?.(event);
-  } catch (err) {
-    log.warn("a daemon hook threw", { err });
-  }
 }

@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkAddress } from "../../client/transport.js";
 import { homePaths, resolveHome } from "../../shared/paths.js";
-import { PATH_SETTINGS, SETTINGS } from "../../shared/settings.js";
-import { durationOption } from "../args.js";
+import { parseSetting, PATH_SETTINGS, SETTINGS, type SettingName } from "../../shared/settings.js";
 import { tokenOf, type CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 
@@ -51,7 +49,7 @@ export function daemonProgram(): string {
 
 function daemonArgs(ctx: CommandContext, opts: StartOptions): string[] {
   const args = [daemonProgram(), "--home", resolveHome(ctx.globals.home)];
-  for (const name of Object.keys(SETTINGS)) {
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
     const value = opts[camelCase(name)];
     if (typeof value !== "string") continue;
     args.push(`--${name}`, checked(name, value));
@@ -59,18 +57,14 @@ function daemonArgs(ctx: CommandContext, opts: StartOptions): string[] {
   return args;
 }
 
-// Syntax checks the CLI can do itself (exit 2); the daemon checks ranges and the rest. The
-// daemon runs from "/": relative paths are resolved here.
-function checked(name: string, value: string): string {
-  if (["interval", "retention", "heartbeat", "history-retention", "busy-timeout", "ask-timeout", "lease"].includes(name)) {
-    durationOption(value, `--${name}`);
-  }
-  if (name === "listen") {
-    try {
-      return checkAddress(value);
-    } catch (error) {
-      throw usageError((error as Error).message.replace("invalid address", "invalid --listen"));
-    }
+// Every value is checked with its setting's own parser, the one the daemon uses, so a bad
+// value is a usage error (exit 2) before anything runs. The daemon runs from "/": relative
+// paths are resolved here.
+function checked(name: SettingName, value: string): string {
+  try {
+    parseSetting(name, value);
+  } catch (error) {
+    throw usageError((error as Error).message);
   }
   if (PATH_SETTINGS.has(name)) return value === "-" ? value : path.resolve(value);
   if (name === "store" && value.startsWith("sqlite:")) return `sqlite:${path.resolve(value.slice("sqlite:".length))}`;
