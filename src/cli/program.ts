@@ -2,7 +2,8 @@ import { Argument, Command, Option } from "commander";
 import { VERSION } from "../shared/version.js";
 import { SETTINGS, type Setting } from "../shared/settings.js";
 import type { CommandContext } from "./context.js";
-import { EXIT_CODES_HELP } from "./exit-codes.js";
+import { errorJson } from "./errors.js";
+import { EXIT_CODES_HELP, ExitCode } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 
 /** Where a command run leaves its exit code. */
@@ -79,10 +80,12 @@ function addPollCommands(program: Command, lazy: Lazy): void {
   poll.command("status").description("show the daemon's state")
     .action(lazy(async () => (await import("./commands/poll-status.js")).run));
   poll.command("list").description("list monitored messages (all messages with --all)")
-    .option("--status <status>", "only messages in this status")
+    .option("--status <status>", "only messages in this status (repeatable)", collect, [] as string[])
+    .option("--active", "only pending and processing messages")
     .option("--thread <id>", "only messages of this thread")
     .option("--module <name>", "only messages of this module")
     .option("--all", "every stored message, not only monitored ones")
+    .option("--limit <n>", "show at most N rows (default 100 in the table, every row with --json; 0: every row)")
     .option("--page-size <n>", "fetch one page of at most N messages (default: every page)")
     .option("--page-token <token>", "with --page-size: the next_page_token of the previous page")
     .action(lazy(async () => (await import("./commands/poll-list.js")).run));
@@ -137,8 +140,12 @@ function addWriterCommands(program: Command, lazy: Lazy): void {
     .argument("<status>", "pending, processing, complete, failed, timed_out or cancelled")
     .option("--error <text>", "error text (for failed, timed_out, cancelled)")
     .action(lazy(async () => (await import("./commands/message.js")).setStatus));
-  program.command("thread").description("read threads")
-    .command("show").description("show a thread's conversation in order")
+  const thread = program.command("thread").description("read threads");
+  thread.command("list").description("list the threads that hold messages, newest activity first")
+    .option("--module <name>", "only threads with messages of this module")
+    .option("--limit <n>", "show at most N threads (default 100 in the table, every one with --json; 0: all)")
+    .action(lazy(async () => (await import("./commands/thread-list.js")).run));
+  thread.command("show").description("show a thread's conversation in order")
     .argument("<id>", "thread id")
     .action(lazy(async () => (await import("./commands/thread-show.js")).run));
   addModuleCommands(program, lazy);
@@ -189,11 +196,19 @@ function configureErrors(command: Command): void {
   const path = commandPath(command);
   command.configureOutput({
     outputError: (text, write) => {
-      const message = text.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
-      write(`claude-comms: ${message} (see: ${path} --help)\n`);
+      const message = `${text.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ")} (see: ${path} --help)`;
+      // With --json a script reads errors too: the same one object as every other error.
+      write(jsonRequested() ? `${errorJson(ExitCode.USAGE, message)}\n` : `claude-comms: ${message}\n`);
     },
   });
   for (const sub of command.commands) configureErrors(sub);
+}
+
+// --json among the options (before a `--`), whether or not parsing got that far.
+function jsonRequested(): boolean {
+  const args = process.argv.slice(2);
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).includes("--json");
 }
 
 function commandPath(command: Command): string {

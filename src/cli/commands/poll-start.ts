@@ -5,7 +5,10 @@ import { homePaths, resolveHome } from "../../shared/paths.js";
 import { parseSetting, PATH_SETTINGS, SETTINGS, type SettingName } from "../../shared/settings.js";
 import { tokenOf, type CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
+import { ExitCode } from "../exit-codes.js";
 
+// The daemon program's exit code when another daemon runs on the home.
+const DAEMON_ALREADY_RUNNING = 3;
 // How long a detached start waits for the daemon's ready line.
 const READY_TIMEOUT_MS = 15_000;
 
@@ -147,14 +150,31 @@ function lastLine(stderr: string): string | undefined {
 
 function runForeground(args: string[], env: NodeJS.ProcessEnv, opts: StartOptions): Promise<number> {
   if (opts.logFile === undefined) args.push("--log-file", "-");
-  const child = spawn(process.execPath, args, { stdio: "inherit", env });
+  const text = (opts.logFormat ?? env.CLAUDE_COMMS_LOG_FORMAT ?? "").toString().toLowerCase() === "text";
+  const child = spawn(process.execPath, args, { stdio: ["inherit", text ? "pipe" : "inherit", "inherit"], env });
+  if (text) child.stdout?.setEncoding("utf8").on("data", textReadyLine());
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
   return new Promise((resolve, reject) => {
     child.once("error", (error) => reject(new CliError(`cannot run the daemon: ${error.message}`)));
-    child.once("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+    // The daemon's own "already running" (3) is an error like any other here (the README's table).
+    child.once("exit", (code, signal) => resolve(code === DAEMON_ALREADY_RUNNING ? ExitCode.ERROR : (code ?? 128 + signalNumber(signal))));
   });
+}
+
+// With --log-format text the ready line is text too: `daemon ready (pid 12), listening on …`.
+function textReadyLine(): (chunk: string) => void {
+  let pending = "";
+  return (chunk) => {
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      const ready = findReadyLine(`${line}\n`);
+      process.stdout.write(ready ? `daemon ready (pid ${ready.pid}), listening on ${ready.listen.join(", ")}, store ${ready.store}\n` : `${line}\n`);
+    }
+  };
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

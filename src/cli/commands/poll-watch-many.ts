@@ -29,6 +29,7 @@ export async function run(ctx: CommandContext, opts: WatchManyOptions): Promise<
   if (!opts.thread && !opts.all && !opts.status.length && !opts.module && !opts.label.length) {
     throw usageError("poll watch needs a message id, or --thread T, --all, --status, --module or --label");
   }
+  if (opts.all && opts.thread !== undefined) throw usageError("--all and --thread contradict each other: --all watches every thread");
   const polling = createPollingClient(ctx);
   const request = {
     threadId: opts.thread ?? "",

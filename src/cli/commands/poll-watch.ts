@@ -5,13 +5,18 @@ import { followMessage, type FollowState } from "../../client/follow.js";
 import { createPollingClient } from "../../client/polling-client.js";
 import { integerOption } from "../args.js";
 import type { CommandContext } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, usageError } from "../errors.js";
 import { eventLine } from "../event-line.js";
 import { reconnectNotice, resumeHint } from "../follow-notice.js";
 import { exitCodeOfStatus, statusName } from "../status.js";
 
 interface WatchOptions {
   afterSeq?: string;
+  thread?: string;
+  all?: boolean;
+  status?: string[];
+  module?: string;
+  label?: string[];
 }
 
 /**
@@ -20,6 +25,7 @@ interface WatchOptions {
  * --json: every event as one JSON object per line. Exits with the code of the final status.
  */
 export async function run(ctx: CommandContext, opts: WatchOptions, id: string): Promise<number> {
+  refuseFilters(opts, id);
   const polling = createPollingClient(ctx);
   const afterSeq = opts.afterSeq === undefined ? undefined : BigInt(integerOption(opts.afterSeq, "--after-seq"));
   const live = !ctx.globals.json && process.stdout.isTTY === true;
@@ -41,6 +47,20 @@ export async function run(ctx: CommandContext, opts: WatchOptions, id: string): 
     throw new CliError(`watch of ${id} ended while it was ${statusName(state.status)} (resume with: claude-comms poll watch ${id} --after-seq ${state.seq})`);
   }
   return code;
+}
+
+// The filters select many messages; with an id they would be silently ignored.
+function refuseFilters(opts: WatchOptions, id: string): void {
+  const given = [
+    opts.thread !== undefined && "--thread",
+    opts.all && "--all",
+    opts.status?.length && "--status",
+    opts.module !== undefined && "--module",
+    opts.label?.length && "--label",
+  ].filter(Boolean);
+  if (given.length) {
+    throw usageError(`poll watch ${id} follows one message; ${given.join(", ")} ${given.length === 1 ? "selects" : "select"} many: drop the id or the filters`);
+  }
 }
 
 function printer(ctx: CommandContext, id: string, live: boolean): (event: Event, state: FollowState) => void {
