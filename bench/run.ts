@@ -44,7 +44,7 @@ const BENCHES: Bench[] = [
   { name: "memory", targets: [8], run: memory, limitS: [90, 400] },
   { name: "cli-wall", targets: [9], run: cliWall, limitS: [60, 300] },
   { name: "daemon-start", targets: [10], run: daemonStart, limitS: [60, 300] },
-  { name: "cli-list", targets: [11], run: cliList, limitS: [120, 400] },
+  { name: "cli-list", targets: [15], run: cliList, limitS: [120, 400] },
   // Past one machine (no target of its own): needs PostgreSQL, see replicas.ts.
   { name: "replicas", targets: [], run: replicas, limitS: [120, 400] },
   // Against the peers a user could pick instead (etcd, Redis): targets 11–14.
