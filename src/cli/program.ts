@@ -32,7 +32,7 @@ export function buildProgram(result: RunResult): Command {
   const program = createRoot();
   addPollCommands(program, lazy);
   addWriterCommands(program, lazy);
-  addCompletionCommand(program);
+  addCompletionCommand(program, lazy);
   configureErrors(program);
   return program;
 }
@@ -174,17 +174,22 @@ function addModuleCommands(program: Command, lazy: Lazy): void {
     .action(lazy(async () => (await import("./commands/ask.js")).run));
 }
 
-function addCompletionCommand(program: Command): void {
+function addCompletionCommand(program: Command, lazy: Lazy): void {
   program.command("completion").description("print a shell completion script")
-    .addArgument(new Argument("<shell>", "bash or zsh").choices(["bash", "zsh"]))
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
     .addHelpText("after", `
 Examples:
   source <(claude-comms completion bash)            # this shell; add to ~/.bashrc to keep it
-  claude-comms completion zsh > "\${fpath[1]}/_claude-comms"   # zsh, then restart it`)
-    .action(async (shell: "bash" | "zsh") => {
-      const { completionScript } = await import("./completion.js");
+  claude-comms completion zsh > "\${fpath[1]}/_claude-comms"   # zsh, then restart it
+  claude-comms completion fish > ~/.config/fish/completions/claude-comms.fish`)
+    .action(async (shell: "bash" | "zsh" | "fish") => {
+      const { completionScript } = await import("./completion/script.js");
       process.stdout.write(completionScript(program, shell));
     });
+  // What the completion scripts ask for values: statuses, modules, threads, message ids.
+  program.command("__complete", { hidden: true })
+    .argument("<kind>", "statuses, modules, threads or messages")
+    .action(lazy(async () => (await import("./completion/values.js")).run));
 }
 
 function collect(value: string, previous: string[]): string[] {
