@@ -5,12 +5,13 @@ import { MessageStatus } from "../gen/claude_comms/v1/message_pb.js";
 import { connectClients } from "./helpers/clients.js";
 import { CLI_MAIN, startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
 import { runProgram } from "./helpers/run.js";
+import { requireTool } from "./helpers/require-tool.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
 /*
  * `claude-comms completion bash|zsh|fish`: scripts generated from the command tree, checked by
  * the shells themselves (syntax) and by running their completion functions on command lines,
- * values asked from a real daemon. .ci/run installs zsh and fish.
+ * values asked from a real daemon. `npm test` installs zsh and fish.
  */
 
 describe("claude-comms completion", () => {
@@ -71,7 +72,8 @@ describe("claude-comms completion", () => {
   });
 
   it("prints a zsh script that zsh accepts and that completes the same tree", async () => {
-    const syntax = await runProgram("zsh", ["-n", scripts.zsh]);
+    const zsh = requireTool("zsh", "zsh");
+    const syntax = await runProgram(zsh, ["-n", scripts.zsh]);
     expect([syntax.code, syntax.stderr]).toEqual([0, ""]);
     // _describe and compdef come from zsh's completion system; stand-ins print what they get.
     const program = [
@@ -83,7 +85,7 @@ describe("claude-comms completion", () => {
       'compadd() { shift; print -rl -- "$@"; }',
       `words=(claude-comms --home ${daemonHome} poll show ''); CURRENT=6; PREFIX=''; _claude_comms`,
     ].join("\n");
-    const res = await runProgram("zsh", ["-c", program], { env });
+    const res = await runProgram(zsh, ["-c", program], { env });
     expect(res.stderr).toBe("");
     expect(res.stdout.split("\n").filter(Boolean)).toEqual(["start", "stop", "status", "list", "show", "add", "remove", "watch", "wait", "msg-one"]);
   });
@@ -105,10 +107,11 @@ describe("claude-comms completion", () => {
   });
 
   it("prints a fish script that fish accepts and that completes commands and values", async () => {
-    const syntax = await runProgram("fish", ["-n", scripts.fish]);
+    const fish = requireTool("fish", "fish");
+    const syntax = await runProgram(fish, ["-n", scripts.fish]);
     expect([syntax.code, syntax.stderr]).toEqual([0, ""]);
     const complete = async (line: string) => {
-      const res = await runProgram("fish", ["-c", `source '${scripts.fish}'; complete -C '${line}'`], { env });
+      const res = await runProgram(fish, ["-c", `source '${scripts.fish}'; complete -C '${line}'`], { env });
       expect(res.stderr).toBe("");
       return res.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]).sort();
     };
