@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 setup=test/setup
 # The suites that read or write the store, run a second time against PostgreSQL.
-POSTGRES_SUITES=(test/postgres test/daemon.test.ts test/watch-many.test.ts test/bad-input.test.ts
+POSTGRES_SUITES=(test/postgres test/daemon.test.ts test/watch-many.test.ts test/watch-snapshots.test.ts test/bad-input.test.ts
   test/ask.test.ts test/wire-grpc-js.test.ts test/cli-e2e.test.ts)
 
 if (($#)); then
