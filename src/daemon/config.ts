@@ -25,6 +25,8 @@ export interface DaemonConfig {
   heartbeatMs: number;
   /** Extra TCP listener, HOST:PORT; a non-loopback host requires `token`. */
   listen?: ListenAddress;
+  /** Web dashboard and /metrics listener (HTTP/1.1), `[HOST:]PORT`; always behind the token. */
+  dashboard?: ListenAddress;
   /** Bearer token every TCP request must carry (the Unix socket needs none). Never logged. */
   token?: string;
   /** Certificate and key files: the TCP listener speaks TLS (h2 over ALPN) when set. */
@@ -84,6 +86,7 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     historyRetentionMs: get("history-retention"),
     heartbeatMs: get("heartbeat"),
     listen,
+    dashboard: optional("dashboard"),
     token,
     tls: tlsFiles(optional("tls-cert"), optional("tls-key")),
     logFile: optional("log-file") ?? paths.log,

@@ -73,6 +73,16 @@ export const listenAddress: SettingParser<ListenAddress> = (value, flag) => {
   return { host, port, loopback: isLoopback(host) };
 };
 
+/** The dashboard's `[HOST:]PORT`: a bare port listens on 127.0.0.1. */
+export const dashboardAddress: SettingParser<ListenAddress> = (value, flag) => {
+  const withHost = /^\d+$/.test(value) ? `127.0.0.1:${value}` : value;
+  try {
+    return listenAddress(withHost, flag);
+  } catch {
+    throw new SettingError(`${flag} must be PORT or HOST:PORT (for example 8080 or 127.0.0.1:8080), not "${value}"`);
+  }
+};
+
 /** `sqlite:PATH` or `postgres://…` (a password in the text is not repeated in the error). */
 export const storeUrl: SettingParser<string> = (value, flag) => {
   if (/^postgres(ql)?:\/\/./.test(value) || /^sqlite:./.test(value)) return value;

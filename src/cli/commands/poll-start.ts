@@ -21,6 +21,8 @@ interface ReadyLine {
   pid: number;
   listen: string[];
   store: string;
+  /** The dashboard's address, when it serves one. */
+  dashboard?: string;
 }
 
 /**
@@ -87,6 +89,7 @@ async function startDetached(ctx: CommandContext, args: string[], env: NodeJS.Pr
   child.stderr?.destroy();
   if (ctx.globals.json) ctx.out(JSON.stringify(ready));
   else ctx.out(`daemon started (pid ${ready.pid}), listening on ${ready.listen.join(", ")}`);
+  if (ready.dashboard && !ctx.globals.json) ctx.out(`dashboard on http://${ready.dashboard}/ (open it with: claude-comms dashboard --open)`);
   return 0;
 }
 
