@@ -41,8 +41,9 @@ export async function run(ctx: CommandContext, opts: WaitOptions, id: string): P
   }
   if (code === undefined) {
     const after = timeoutMs === undefined ? "the wait" : formatDurationMs(timeoutMs);
-    const where = last ? `still ${statusName(last.status)}` : "no word from the daemon";
-    throw new CliError(`${where} after ${after}`, ExitCode.WAIT_TIMEOUT);
+    // A timeout shorter than the watch's start leaves no state seen: ask once where it stands.
+    const status = last?.status ?? (await polling.showMessage({ messageId: id }, { timeoutMs: UNARY_TIMEOUT_MS })).message?.status;
+    throw new CliError(`still ${statusName(status ?? 0)} after ${after}`, ExitCode.WAIT_TIMEOUT);
   }
   if (!ctx.globals.json) ctx.out(state!.error ? `${statusName(state!.status)}: ${state!.error}` : statusName(state!.status));
   return code;
