@@ -109,6 +109,7 @@ export class Daemon {
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,
         log,
+        watches: ctx,
       });
       const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown);
       holder.daemon = created = daemon;

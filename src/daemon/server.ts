@@ -14,7 +14,8 @@ import { REFLECTION_SERVICES, reflectionServices } from "../service/reflection-s
 import { messageService } from "../service/message-service.js";
 import { moduleService } from "../service/module-service.js";
 import { pollingService } from "../service/polling-service.js";
-import { bearerAuthInterceptor } from "./auth.js";
+import { bearerAuthInterceptor, tokenCheck } from "./auth.js";
+import { isGrpcWatch, serveGrpcWatch } from "./grpc-watch.js";
 import { errorInterceptor, InFlight } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import type { TlsMaterial } from "./tls.js";
@@ -36,6 +37,8 @@ export interface ServerOptions {
   /** Bearer token required on TCP listeners (never on the Unix socket); none when unset. */
   token?: string;
   log: Logger;
+  /** Serves gRPC watch streams on the fast path (grpc-watch.ts) with this context; else all go through Connect. */
+  watches?: ServiceContext;
 }
 
 /** A listening server: HTTP/2 cleartext, or TLS (with a plaintext explainer) over one port. */
@@ -98,12 +101,20 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
     // A request not tagged by a listener below is treated as TCP: never trusted by mistake.
     contextValues: (req) => createContextValues().set(kPeer, peers.get(req) ?? { listener: "tcp" }),
   });
+  const fast = options.watches && {
+    ctx: options.watches,
+    log: options.log,
+    maxRequestBytes: options.maxRequestBytes,
+    authorize: options.token ? tokenCheck(options.token) : undefined,
+  };
   const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 };
   const idleMs = options.idleConnectionMs ?? 300_000;
   const track = <S extends net.Server>(server: S) => (trackSessions(server, { sessions, sockets, idleMs }, options.log), server);
   const createServer = (listener: Peer["listener"], tls?: TlsMaterial) => {
     const tagged = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-      peers.set(req, { listener, address: listener === "tcp" ? req.socket.remoteAddress : undefined });
+      const peer: Peer = { listener, address: listener === "tcp" ? req.socket.remoteAddress : undefined };
+      if (fast && isGrpcWatch(req.headers)) return void serveGrpcWatch(req, res, peer, fast);
+      peers.set(req, peer);
       handler(req, res);
     };
     if (!tls) return track(http2.createServer({ settings }, tagged));
