@@ -10,7 +10,7 @@ import type {
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
 import { getMessage, listMessages, setStatus } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
-import { InvalidInputError, NotFoundError } from "../store/errors.js";
+import { InvalidInputError, NotFoundError } from "../shared/errors.js";
 import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
@@ -145,6 +145,9 @@ export function watchMessagesStream(ctx: ServiceContext, req: WatchMessagesReque
     module: optionalId(req.module, "module"),
     labels: checkLabels(req.labels),
   };
-  const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
-  return watchMany(ctx, filter, afterSeq, signal);
+  if (req.afterSeq !== undefined && req.sendInitialSnapshots) {
+    throw new InvalidInputError("send_initial_snapshots cannot be combined with after_seq: a resumed watch replays events instead");
+  }
+  const start = req.afterSeq === undefined ? { snapshots: req.sendInitialSnapshots } : { afterSeq: Number(req.afterSeq) };
+  return watchMany(ctx, filter, start, signal);
 }

@@ -3,6 +3,7 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "./er
 import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { Store } from "./store.js";
+import { storeInternals } from "./internal.js";
 import type { MessageRecord } from "./records.js";
 import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
 import { ACTIVE_STATUSES, isTerminal, sqlStatusList, type StatusName } from "./status.js";
@@ -128,17 +129,17 @@ export async function lockMessage(
 
 /**
  * Appends text to a message's content and returns the new length in bytes. One statement
- * on its own, outside a transaction (Store.writeStatement): the status check is in its
+ * on its own, outside a transaction (the store-internal writeStatement): the status check is in its
  * WHERE, the length in its RETURNING; the reason for a refusal is read only when it is
  * refused.
  */
 export async function appendContent(
-  store: Pick<Store, "writeStatement" | "reader" | "dialect">,
+  store: Store,
   messageId: string,
   text: string,
 ): Promise<number> {
   for (let attempt = 1; ; attempt++) {
-    const [row] = await store.writeStatement<{ n: number }>(
+    const [row] = await storeInternals(store).writeStatement<{ n: number }>(
       `UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ?
        WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)}
        RETURNING ${store.dialect.byteLength("content")} AS n`,
@@ -178,4 +179,21 @@ export async function setStatus(
     .where("message_id", messageId)
     .update({ status, error: error || null, updated_at: now, completed_at: isTerminal(status) ? now : null });
   return from;
+}
+
+/**
+ * The module of each of `messageIds` that exists ("" when it has none), in statements of at
+ * most 400 ids: for the poller, which attaches modules to the events it publishes.
+ */
+export async function modulesOf(reader: Reader, messageIds: readonly string[]): Promise<Map<string, string>> {
+  const modules = new Map<string, string>();
+  for (let i = 0; i < messageIds.length; i += 400) {
+    const chunk = messageIds.slice(i, i + 400);
+    const rows = await reader.all<{ message_id: string; module: string | null }>(
+      `SELECT message_id, module FROM messages WHERE message_id IN (${chunk.map(() => "?").join(", ")})`,
+      chunk,
+    );
+    for (const row of rows) modules.set(row.message_id, row.module ?? "");
+  }
+  return modules;
 }

@@ -1,6 +1,6 @@
-// Issue 13, finding 2: watchers that stop reading (HTTP/2 receive window zero) must not grow
-// the daemon's memory: each is cut off with RESOURCE_EXHAUSTED and the seq to resume after,
-// and resumes from there with nothing missed. Prints one line of figures.
+// README "Reliability", row 10 (a watcher that stops reading cannot grow the daemon):
+// watchers whose HTTP/2 receive window is zero are cut off with RESOURCE_EXHAUSTED and the
+// seq to resume after, and resume from there with nothing missed. Prints one line of figures.
 import path from "node:path";
 import type http2 from "node:http2";
 import { afterAll, describe, expect, it } from "vitest";
