@@ -22,21 +22,26 @@ export function bearerAuthInterceptor(token: string): Interceptor {
  * fast path): throws UnauthenticatedError for a TCP peer without the token.
  */
 export function tokenCheck(token: string): (peer: Peer, authorization: string | null) => void {
-  const expected = digest(token);
+  const expected = tokenDigest(token);
   return (peer, authorization) => {
     if (peer.listener === "tcp") checkAuthorization(authorization, expected);
   };
 }
 
-function checkAuthorization(header: string | null, expected: Buffer): void {
+/**
+ * Throws UnauthenticatedError, saying what is wrong, unless `header` is `Bearer <token>` for
+ * the token whose {@link tokenDigest} is `expected` (the dashboard checks its requests so too).
+ */
+export function checkAuthorization(header: string | null, expected: Buffer): void {
   if (header === null) throw new UnauthenticatedError(`missing bearer token: ${HOW}`);
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   if (!match) throw new UnauthenticatedError(`malformed authorization header: ${HOW}`);
-  if (!crypto.timingSafeEqual(digest(match[1]!), expected)) {
+  if (!crypto.timingSafeEqual(tokenDigest(match[1]!), expected)) {
     throw new UnauthenticatedError("invalid bearer token: it does not match the token the daemon was started with");
   }
 }
 
-function digest(text: string): Buffer {
+/** SHA-256 of a token: equal lengths, so tokens compare in constant time. */
+export function tokenDigest(text: string): Buffer {
   return crypto.createHash("sha256").update(text, "utf8").digest();
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { AgentSupervisor } from "../agent/index.js";
+import { Dashboard } from "../dashboard/dashboard.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
 import { dropQueuedAsk } from "../service/ask.js";
@@ -53,6 +54,8 @@ export class Daemon {
     readonly log: Logger,
     private readonly releaseLock: () => void,
     private readonly shutdownController: AbortController,
+    /** The web dashboard and metrics (`--dashboard`), when served. */
+    readonly dashboard?: Dashboard,
   ) {}
 
   /** Addresses listened on ("unix:/…", "127.0.0.1:7777"). */
@@ -80,7 +83,7 @@ export class Daemon {
         busyTimeoutMs: config.busyTimeoutMs,
         onWarning: (message) => log.warn(message),
       });
-      const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
+      const holder: { daemon?: Daemon; ctx?: ServiceContext; dashboard?: Dashboard } = {};
       const lease = new Lease(store, log, config.leaseMs);
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
@@ -98,20 +101,24 @@ export class Daemon {
         onEvent: (event) => {
           // A response that ended by other means (cancel, deadline, another writer) stops its agent.
           if (isTerminalEvent(event) && agents.has(event.messageId)) agents.cancel(event.messageId, `message became ${event.toStatus}`);
+          holder.dashboard?.metrics.observeEvent(event);
           dispatchHooks(hooks, event, log);
         },
       });
       const shutdown = new AbortController();
       const ctx = serviceContext(config, store, hub, poller, agents, lease.daemonId, shutdown.signal, () => holder.daemon);
       holder.ctx = ctx;
+      const dashboard = (holder.dashboard = config.dashboard && new Dashboard(config.dashboard, config, ctx));
       const server = buildServer(routes(ctx), {
         maxRequestBytes: config.maxRequestBytes,
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,
+        outerInterceptors: dashboard ? [dashboard.metrics.interceptor()] : [],
         log,
         watches: ctx,
+        watchEnded: dashboard ? (method, error) => dashboard.metrics.streamEnded(method, error) : undefined,
       });
-      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown);
+      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown, dashboard);
       holder.daemon = created = daemon;
       const health = store.health;
       health.onChange(() =>
@@ -160,6 +167,7 @@ export class Daemon {
     const { listen: tcp, tls: tlsFiles, token } = this.config;
     const tls = tcp && tlsFiles ? loadTls(tlsFiles) : undefined;
     this.listeners.push(await listenUnix(this.server.createServer("unix"), this.config.paths.socket));
+    await this.dashboard?.listen(this.server.handle, this.log);
     if (!tcp) return;
     this.listeners.push(await listenTcp(this.server.createServer("tcp", tls), tcp.host, tcp.port));
     this.log.info("TCP listener", { address: this.listeners.at(-1)!.address, tls: Boolean(tls), token: Boolean(token) });
@@ -176,7 +184,7 @@ export class Daemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.log.info("daemon stopping", { reason });
-    const closing = this.listeners.map((l) => l.close());
+    const closing = [...this.listeners.map((l) => l.close()), this.dashboard?.close()];
     clearTimeout(this.probeTimer);
     const steps: Array<[string, () => unknown]> = [
       ["report NOT_SERVING", () => this.shutdownController.abort("daemon stopping")],
@@ -233,6 +241,7 @@ function serviceContext(
     daemonId,
     agentCommand: config.agentCommand,
     defaultAskTimeoutMs: config.askTimeoutMs,
+    dashboard: () => daemon()?.dashboard,
   };
 }
 

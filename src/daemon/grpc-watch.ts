@@ -32,6 +32,8 @@ export interface GrpcWatchOptions {
   maxRequestBytes: number;
   /** Throws UnauthenticatedError when the peer needs a token and has none (auth.ts). */
   authorize?: (peer: Peer, authorization: string | null) => void;
+  /** Told how each call ended ("service/Method", the error or undefined): the metrics. */
+  ended?: (method: string, error: ConnectError | undefined) => void;
 }
 
 interface Route<I extends DescMessage, O extends DescMessage> {
@@ -71,6 +73,7 @@ export async function serveGrpcWatch(req: http2.Http2ServerRequest, res: http2.H
   } catch (err) {
     error = reportError(options.log, err, route.name, controller.signal);
   }
+  options.ended?.(String(headers[":path"]).slice(1), error);
   finish(res, error);
 }
 

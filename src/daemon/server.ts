@@ -1,6 +1,7 @@
+import type http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
-import { createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { createContextValues, type ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
 import { ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
@@ -36,9 +37,13 @@ export interface ServerOptions {
   idleConnectionMs?: number;
   /** Bearer token required on TCP listeners (never on the Unix socket); none when unset. */
   token?: string;
+  /** Interceptors run outside every other (the metrics' one): they see each call's final code. */
+  outerInterceptors?: Interceptor[];
   log: Logger;
   /** Serves gRPC watch streams on the fast path (grpc-watch.ts) with this context; else all go through Connect. */
   watches?: ServiceContext;
+  /** Told how each fast-path watch ended ("service/Method", the error or undefined), as the outer interceptors see the others. */
+  watchEnded?: (method: string, error: ConnectError | undefined) => void;
 }
 
 /** A listening server: HTTP/2 cleartext, or TLS (with a plaintext explainer) over one port. */
@@ -66,6 +71,11 @@ export interface BuiltServer {
    */
   sockets: Set<net.Socket>;
   inflight: InFlight;
+  /**
+   * Serves one Connect request arriving some other way (the dashboard's HTTP/1.1 listener),
+   * tagged with its peer.
+   */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, peer: Peer): void;
 }
 
 /** Registers every service on a Connect router: ours, health and reflection. */
@@ -90,7 +100,7 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
   const sockets = new Set<net.Socket>();
   const peers = new WeakMap<object, Peer>();
   // The error interceptor is outermost, so refusals by the inner ones get their codes mapped.
-  const interceptors: Interceptor[] = [errorInterceptor(options.log, inflight)];
+  const interceptors: Interceptor[] = [...(options.outerInterceptors ?? []), errorInterceptor(options.log, inflight)];
   if (options.token) interceptors.push(bearerAuthInterceptor(options.token));
   const handler = connectNodeAdapter({
     routes: register,
@@ -106,6 +116,7 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
     log: options.log,
     maxRequestBytes: options.maxRequestBytes,
     authorize: options.token ? tokenCheck(options.token) : undefined,
+    ended: options.watchEnded,
   };
   const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 };
   const idleMs = options.idleConnectionMs ?? 300_000;
@@ -124,7 +135,8 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
       plain: track(http2.createServer({ settings }, tlsRequiredHandler(register))),
     }));
   };
-  return { createServer, sessions, sockets, inflight };
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, peer: Peer) => (peers.set(req, peer), handler(req, res));
+  return { createServer, sessions, sockets, inflight, handle };
 }
 
 // Answers every call FAILED_PRECONDITION "requires TLS", in the caller's own protocol.

@@ -10,7 +10,7 @@ import type {
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
 import { getMessage, listMessages, setStatus } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
-import { InvalidInputError, NotFoundError } from "../shared/errors.js";
+import { FailedPreconditionError, InvalidInputError, NotFoundError } from "../shared/errors.js";
 import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
@@ -103,6 +103,9 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         headSeq: BigInt(ctx.hub.headSeq),
         listen: facts.listen,
         storeBytes: BigInt(store.sizeBytes()),
+        agentsRunning: ctx.agents.running,
+        agentsQueued: ctx.agents.queued,
+        dashboard: ctx.dashboard()?.listening ?? "",
         ticks: {
           ticks: BigInt(stats.ticks),
           skippedTicks: BigInt(stats.skipped),
@@ -118,6 +121,12 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       requireLocalPeer(context, "StopDaemon");
       ctx.requestStop();
       return {};
+    },
+
+    async createDashboardLink() {
+      const link = ctx.dashboard()?.createLink();
+      if (!link) throw new FailedPreconditionError("this daemon serves no dashboard: start it with --dashboard PORT (or CLAUDE_COMMS_DASHBOARD=PORT)");
+      return { url: link.url, expireTime: timestampFromMs(link.expiresAt) };
     },
   };
 }
