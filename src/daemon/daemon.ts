@@ -131,6 +131,8 @@ export class Daemon {
         token: config.token,
         outerInterceptors: dashboard ? [dashboard.metrics.interceptor()] : [],
         log,
+        watches: ctx,
+        watchEnded: dashboard ? (method, error) => dashboard.metrics.streamEnded(method, error) : undefined,
       });
       const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown, dashboard);
       holder.daemon = created = daemon;
