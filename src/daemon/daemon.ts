@@ -1,8 +1,7 @@
 import fs from "node:fs";
-import { AgentSupervisor } from "../agent/index.js";
+import { AskRunner } from "../asks/ask-runner.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
-import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
@@ -47,7 +46,7 @@ export class Daemon {
     readonly store: Store,
     readonly hub: Hub,
     readonly poller: Poller,
-    readonly agents: AgentSupervisor,
+    readonly asks: AskRunner,
     private readonly lease: Lease,
     private readonly server: BuiltServer,
     readonly log: Logger,
@@ -80,15 +79,17 @@ export class Daemon {
         busyTimeoutMs: config.busyTimeoutMs,
         onWarning: (message) => log.warn(message),
       });
-      const holder: { daemon?: Daemon; ctx?: ServiceContext } = {};
       const lease = new Lease(store, log, config.leaseMs);
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
-      const agents = new AgentSupervisor({
+      const eventListeners = new Set<(event: EventRecord) => void>();
+      const asks = new AskRunner({
+        store,
+        events: (listener) => (eventListeners.add(listener), () => eventListeners.delete(listener)),
+        daemonId: lease.daemonId,
+        agentCommand: config.agentCommand,
         maxAgents: config.maxAgents,
-        onQueuedCancel: (id, reason) =>
-          void dropQueuedAsk(holder.ctx!, id, reason).catch((err) => log.error("could not end a dropped ask", { id, err })),
-        onJobError: (id, err) => log.error("agent run failed to record its outcome", { id, err }),
+        onError: (message, fields) => log.error(message, fields),
       });
       const poller = new Poller(store, hub, {
         intervalMs: config.intervalMs,
@@ -96,22 +97,20 @@ export class Daemon {
         historyRetentionMs: config.historyRetentionMs,
         onError: (err) => log.warn("poller tick failed; retrying next tick", { err }),
         onEvent: (event) => {
-          // A response that ended by other means (cancel, deadline, another writer) stops its agent.
-          if (isTerminalEvent(event) && agents.has(event.messageId)) agents.cancel(event.messageId, `message became ${event.toStatus}`);
+          for (const listener of eventListeners) listener(event);
           dispatchHooks(hooks, event, log);
         },
       });
       const shutdown = new AbortController();
-      const ctx = serviceContext(config, store, hub, poller, agents, lease.daemonId, shutdown.signal, () => holder.daemon);
-      holder.ctx = ctx;
+      const ctx = serviceContext(config, store, hub, poller, asks, shutdown.signal, () => created);
       const server = buildServer(routes(ctx), {
         maxRequestBytes: config.maxRequestBytes,
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,
         log,
       });
-      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown);
-      holder.daemon = created = daemon;
+      const daemon = new Daemon(config, store, hub, poller, asks, lease, server, log, releaseLock, shutdown);
+      created = daemon;
       const health = store.health;
       health.onChange(() =>
         health.serving
@@ -183,7 +182,7 @@ export class Daemon {
       ["finish unary calls", () => this.server.inflight.drained(UNARY_GRACE_MS)],
       ["close connections", () => closeSessions(this.server, SESSION_GRACE_MS)],
       ["close listeners", () => Promise.all(closing)],
-      ["stop agents", () => this.agents.close()],
+      ["stop agents", () => this.asks.close()],
       ["give up the lease", () => this.lease.stop()],
       ["stop poller", () => this.poller.close()],
       ["close store", () => this.store.close()],
@@ -206,8 +205,7 @@ function serviceContext(
   store: Store,
   hub: Hub,
   poller: Poller,
-  agents: AgentSupervisor,
-  daemonId: string,
+  asks: AskRunner,
   shutdown: AbortSignal,
   daemon: () => Daemon | undefined,
 ): ServiceContext {
@@ -228,9 +226,7 @@ function serviceContext(
     }),
     // After the response is on its way: stopping first would refuse the call itself.
     requestStop: () => setTimeout(() => void daemon()?.stop("StopDaemon"), 10),
-    agents,
-    daemonId,
-    agentCommand: config.agentCommand,
+    asks,
     defaultAskTimeoutMs: config.askTimeoutMs,
   };
 }

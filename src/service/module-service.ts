@@ -3,7 +3,6 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { Module, ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
 import { InvalidInputError } from "../store/errors.js";
 import { deleteModule, getModule, listModules, upsertModule, type ModuleRecord } from "../store/modules.js";
-import { startAsk } from "./ask.js";
 import type { ServiceContext } from "./context.js";
 import { metadataFromProto, moduleToProto } from "./convert.js";
 import { requireLocalPeer } from "./peer.js";
@@ -40,7 +39,7 @@ export function moduleService(ctx: ServiceContext): ServiceImpl<typeof ModuleSer
       if (Buffer.byteLength(req.question) > MAX_QUESTION_BYTES) {
         throw new InvalidInputError(`question is over ${MAX_QUESTION_BYTES / 1024} KiB; put long material in a file and refer to it`);
       }
-      const ids = await startAsk(ctx, {
+      const ids = await ctx.asks.start({
         from,
         module,
         question: req.question,

@@ -2,10 +2,10 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
-import { getMessage, listMessages, setStatus } from "../store/messages.js";
+import { getMessage, listMessages } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
 import { InvalidInputError, NotFoundError } from "../store/errors.js";
-import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
+import { isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
 import { requireLocalPeer } from "./peer.js";
@@ -95,8 +95,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
     async cancelMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
       const reason = req.reason || "cancelled";
-      await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES));
-      ctx.agents.cancel(messageId, reason);
+      await ctx.asks.cancel(messageId, reason);
       return { message: messageToProto(await getMessage(store.reader, messageId)) };
     },
 

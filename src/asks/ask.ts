@@ -1,0 +1,19 @@
+import type { ModuleRecord } from "../store/modules.js";
+
+/** A validated question to a module. */
+export interface Ask {
+  from: string;
+  module: ModuleRecord;
+  question: string;
+  /** The thread to ask in; empty starts a new one. */
+  threadId: string;
+  timeoutMs: number;
+  metadata: string | null;
+}
+
+/** The ids an ask created. */
+export interface AskIds {
+  threadId: string;
+  questionId: string;
+  responseId: string;
+}
