@@ -2,15 +2,19 @@
 // --include-partial-messages`) against a local stand-in of the Messages API: the daemon's
 // ask runner parses exactly these lines, so an upgrade of the CLI that changes them fails here.
 // test/fixtures/claude-code/README.md documents the lines in full.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMessagesApi, type MessagesApi, type Step } from "./fixtures/messages-api.js";
-import { claudeBinary, linesOf, runClaude, STREAM_FLAGS, streamEvents, type ClaudeRun, type RunClaudeOptions } from "./helpers/claude-code.js";
+import { claudeBinary, linesOf, runClaude, sessionDir, STREAM_FLAGS, streamEvents, type ClaudeRun, type RunClaudeOptions } from "./helpers/claude-code.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
 const overloaded: Step = { error: { status: 529, type: "overloaded_error", message: "Overloaded" } };
 const unauthorized: Step = { error: { status: 401, type: "authentication_error", message: "invalid x-api-key" } };
 
-describe("the real Claude Code CLI against the Messages API stand-in", () => {
+// Each run starts a ~370 MB binary: ~1.5 s alone, 5-10 s on a loaded 2-core machine.
+describe("the real Claude Code CLI against the Messages API stand-in", { timeout: 90_000 }, () => {
   const temp = makeTempHome("cc-claude-");
   let api: MessagesApi;
   let runs = 0;
@@ -25,7 +29,7 @@ describe("the real Claude Code CLI against the Messages API stand-in", () => {
     temp.cleanup();
   });
 
-  /** Runs one question with a fresh HOME and cwd, the stand-in answering `steps`. */
+  /** Runs one question with a fresh HOME and cwd (unless given), the stand-in answering `steps`. */
   const ask = async (steps: Step[], args: string[], extra: Partial<RunClaudeOptions> = {}): Promise<ClaudeRun> => {
     api.setScript(steps);
     api.requests.length = 0;
@@ -123,4 +127,57 @@ describe("the real Claude Code CLI against the Messages API stand-in", () => {
     expect(result).toMatchObject({ is_error: true, api_error_status: 401 });
     expect(api.messageRequests()).toHaveLength(2);
   });
+
+  it("resumes a session with --resume: same session id, the earlier exchange sent again", async () => {
+    const dirs = { home: `${temp.home}/resume/home`, cwd: `${temp.home}/resume/cwd` };
+    const first = await ask([{ text: "The secret word is PELICAN." }], ["-p", "remember PELICAN"], dirs);
+    const sessionId = linesOf(first, "result")[0].session_id;
+    expect(fs.readdirSync(sessionDir(dirs.home, dirs.cwd))).toContain(`${sessionId}.jsonl`);
+    const second = await ask([{ text: "You told me PELICAN." }], ["-p", "what was the word?", "--resume", sessionId], dirs);
+    expect(linesOf(second, "system", "init")[0].session_id).toBe(sessionId);
+    expect(linesOf(second, "result")[0]).toMatchObject({ session_id: sessionId, result: "You told me PELICAN.", num_turns: 1 });
+    const sent = JSON.stringify(api.messageRequests()[0].body.messages);
+    expect(sent).toContain("remember PELICAN");
+    expect(sent).toContain("The secret word is PELICAN.");
+    expect(sent).toContain("what was the word?");
+  });
+
+  it("marks the text of a cut connection abandoned and retries from a new message_start", async () => {
+    const run = await ask([{ cut: { text: "This answer will be cut off", afterDeltas: 2, chunkBytes: 8 } }, { text: "second try" }], ["-p", "hi"]);
+    expect(run.code).toBe(0);
+    const stop = linesOf(run, "stream_event").find((line) => line.event.type === "message_stop" && line.abandoned_blocks);
+    expect(stop, JSON.stringify(run.lines.map((l) => kindOf(l.json)))).toBeDefined();
+    expect(stop.abandoned_blocks).toEqual({ api_message_id: stop.api_message_id, from_block_index: 0 });
+    expect(linesOf(run, "system", "api_retry")[0]).toMatchObject({ attempt: 1, error_status: null, error: "unknown" });
+    expect(linesOf(run, "assistant").map((a) => a.message.content[0].text)).toEqual(["second try"]);
+    expect(linesOf(run, "result")[0]).toMatchObject({ is_error: false, result: "second try" });
+  });
+
+  it("is what examples/echo-agent.mjs imitates: the same sequence of line kinds for a tool call and a streamed answer", async () => {
+    const answer = "This is the echo agent answering, in five chunks of text.";
+    const real = await ask([{ toolUse: { name: "Read", input: { file_path: "README.md" } } }, { text: answer, chunkBytes: 12 }], ["-p", "hi"], {
+      cwd: `${temp.home}/echo-cwd`,
+    });
+    const echo = spawnSync(process.execPath, [fileURLToPath(new URL("../examples/echo-agent.mjs", import.meta.url)), "-p", "hi", ...STREAM_FLAGS], {
+      encoding: "utf8",
+      env: { ...process.env, FAKE_AGENT_DELAY_MS: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(echo.status).toBe(0);
+    const kinds = (lines: any[]) => collapse(lines.map(kindOf));
+    expect(kinds(echo.stdout.trim().split("\n").map((line) => JSON.parse(line)))).toEqual(kinds(real.lines.map((l) => l.json)));
+  });
 });
+
+/** A line's kind: type, subtype or raw event type, and the block or delta type. */
+function kindOf(line: any): string {
+  if (line.type === "stream_event") return `event:${line.event.type}:${line.event.content_block?.type ?? line.event.delta?.type ?? ""}`;
+  if (line.type === "assistant") return `assistant:${line.message.content[0].type}`;
+  if (line.type === "user") return `user:${line.message.content[0].type}`;
+  return `${line.type}:${line.subtype ?? ""}`;
+}
+
+/** Runs of the same kind become one (the number of deltas differs). */
+function collapse(kinds: string[]): string[] {
+  return kinds.filter((kind, index) => kind !== kinds[index - 1]);
+}
