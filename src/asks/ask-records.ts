@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import type { AgentOutcome } from "../agent/index.js";
 import { finishAgentRun, recordAgentRun } from "../store/agent-runs.js";
+import { setAgentSession } from "../store/agent-sessions.js";
 import { FailedPreconditionError } from "../store/errors.js";
 import { insertMessage, setStatus } from "../store/messages.js";
 import { mergeMetadata } from "../store/metadata.js";
@@ -23,8 +24,17 @@ export async function recordAsk(trx: Knex.Transaction, ask: Ask, ids: AskIds, da
  * Writes a run's outcome, unless the message already ended (cancelled, timed out by the
  * poller, set by another writer). `stopping`: the daemon ended the run, not the user.
  */
-export async function recordOutcome(trx: Knex.Transaction, messageId: string, outcome: AgentOutcome, stopping: boolean): Promise<void> {
+export async function recordOutcome(
+  trx: Knex.Transaction,
+  run: { threadId: string; responseId: string; module: string },
+  outcome: AgentOutcome,
+  stopping: boolean,
+): Promise<void> {
+  const messageId = run.responseId;
   await finishAgentRun(trx, messageId);
+  // A finished exchange is the thread's context with the module from now on.
+  const sessionId = outcome.metadata.session_id;
+  if (outcome.status === "complete" && sessionId) await setAgentSession(trx, run.threadId, run.module, sessionId);
   await mergeMetadata(trx, messageId, { agent: outcome.metadata });
   const daemonStopped = outcome.status === "cancelled" && stopping;
   const status: StatusName = daemonStopped ? "failed" : outcome.status;

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { AgentSupervisor, CLOSE_REASON, runAgent } from "../agent/index.js";
-import { setAgentPid } from "../store/agent-runs.js";
-import { appendContent, setStatus } from "../store/messages.js";
+import { AgentSupervisor, CLOSE_REASON } from "../agent/index.js";
+import { setStatus } from "../store/messages.js";
 import type { Store } from "../store/open-store.js";
 import { isTerminalEvent, type EventRecord } from "../store/records.js";
 import { ACTIVE_STATUSES } from "../store/status.js";
+import { runAskAgent } from "./agent-run.js";
 import type { Ask, AskIds } from "./ask.js";
+import { endOrphanedAgents } from "./orphans.js";
 import { recordAsk, recordDropped, recordOutcome } from "./ask-records.js";
 
 /** Calls `listener` with every event of the log, in seq order; returns an unsubscribe. */
@@ -67,8 +68,16 @@ export class AskRunner {
     const ids = { threadId: ask.threadId || randomUUID(), questionId: randomUUID(), responseId: randomUUID() };
     await this.options.store.write((trx) => recordAsk(trx, ask, ids, this.options.daemonId));
     const deadline = performance.now() + ask.timeoutMs;
-    this.supervisor.submit({ id: ids.responseId, run: (signal) => this.run(ask, ids.responseId, deadline, signal) });
+    this.supervisor.submit({ id: ids.responseId, run: (signal) => this.run(ask, ids, deadline, signal) });
     return ids;
+  }
+
+  /**
+   * Ends the agent groups that earlier daemons of this host left running (see
+   * endOrphanedAgents). Call it at start, before their runs are failed and forgotten.
+   */
+  endOrphans(othersAreGone: boolean): Promise<number> {
+    return endOrphanedAgents(this.options.store, this.options.daemonId, othersAreGone);
   }
 
   /**
@@ -110,23 +119,10 @@ export class AskRunner {
     }
   }
 
-  private async run(ask: Ask, messageId: string, deadline: number, signal: AbortSignal): Promise<void> {
-    const { store } = this.options;
-    const outcome = await runAgent({
-      command: ask.module.agentCommand.length ? ask.module.agentCommand : this.options.agentCommand,
-      question: ask.question,
-      systemPrompt: ask.module.systemPrompt || undefined,
-      cwd: ask.module.directory,
-      signal,
-      timeoutMs: Math.max(1, deadline - performance.now()),
-      onStart: (pid) =>
-        store.write(async (trx) => {
-          await setAgentPid(trx, messageId, pid);
-          await setStatus(trx, messageId, "processing", "", ["pending"]);
-        }),
-      onText: (text) => appendContent(store, messageId, text).then(() => undefined),
-    });
-    await store.write((trx) => recordOutcome(trx, messageId, outcome, signal.reason === CLOSE_REASON));
+  private async run(ask: Ask, ids: AskIds, deadline: number, signal: AbortSignal): Promise<void> {
+    const outcome = await runAskAgent(this.options, ask, ids, Math.max(1, deadline - performance.now()), signal);
+    const stopping = signal.reason === CLOSE_REASON;
+    await this.options.store.write((trx) => recordOutcome(trx, { ...ids, module: ask.module.name }, outcome, stopping));
   }
 
   private async drop(messageId: string, reason: string): Promise<void> {

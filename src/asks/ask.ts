@@ -9,6 +9,8 @@ export interface Ask {
   threadId: string;
   timeoutMs: number;
   metadata: string | null;
+  /** Start a new agent session instead of resuming the thread's session with the module. */
+  newSession: boolean;
 }
 
 /** The ids an ask created. */

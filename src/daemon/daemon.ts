@@ -80,8 +80,6 @@ export class Daemon {
         onWarning: (message) => log.warn(message),
       });
       const lease = new Lease(store, log, config.leaseMs);
-      await lease.start();
-      const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
       const eventListeners = new Set<(event: EventRecord) => void>();
       const asks = new AskRunner({
         store,
@@ -91,6 +89,11 @@ export class Daemon {
         maxAgents: config.maxAgents,
         onError: (message, fields) => log.error(message, fields),
       });
+      // Before the lease fails and forgets the runs earlier daemons left: their groups end first.
+      const orphans = await asks.endOrphans(store.dialect.name === "sqlite");
+      if (orphans) log.warn("ended agents an earlier daemon left running", { count: orphans });
+      await lease.start();
+      const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
       const poller = new Poller(store, hub, {
         intervalMs: config.intervalMs,
         retentionMs: config.retentionMs,

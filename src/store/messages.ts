@@ -154,6 +154,23 @@ export async function appendContent(
 }
 
 /**
+ * Cuts an active message's content back to its first `chars` characters (code points), for
+ * a writer that takes back text it streamed (an agent's abandoned attempt). A finished
+ * message is left alone.
+ */
+export async function truncateContent(
+  store: Pick<Store, "writeStatement">,
+  messageId: string,
+  chars: number,
+): Promise<void> {
+  await store.writeStatement(
+    `UPDATE messages SET content = substr(COALESCE(content, ''), 1, ?), updated_at = ?
+     WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)} RETURNING 1 AS n`,
+    [chars, nowSeconds(), messageId],
+  );
+}
+
+/**
  * Moves a message to `status`, storing `error` (or clearing it when empty). Setting the
  * status it already has is a no-op; leaving a terminal status is FailedPreconditionError.
  * Returns the status it had before.

@@ -1,0 +1,57 @@
+import { runAgent, type AgentOutcome, type AgentStep } from "../agent/index.js";
+import { processStartTime } from "../agent/process-start.js";
+import { setAgentPid } from "../store/agent-runs.js";
+import { getAgentSession } from "../store/agent-sessions.js";
+import { appendEvent } from "../store/events.js";
+import { appendContent, setStatus, truncateContent } from "../store/messages.js";
+import type { Store } from "../store/open-store.js";
+import type { EventKindName } from "../store/records.js";
+import type { Ask } from "./ask.js";
+
+/** What one run needs: the store, and the agent command of modules without their own. */
+export interface AgentRunContext {
+  store: Pick<Store, "write" | "writeStatement" | "reader" | "dialect">;
+  agentCommand: readonly string[];
+}
+
+const STEP_KINDS: Record<AgentStep["kind"], EventKindName> = {
+  tool_use: "agent_tool_use",
+  tool_error: "agent_tool_error",
+  retry: "agent_retry",
+  result: "agent_result",
+};
+
+/**
+ * Runs the agent of one ask into its response: resumes the thread's session with the module
+ * (unless the ask wants a new one), marks the response PROCESSING with the agent's pid and
+ * start time, streams the text into the content and each step into the log, in order.
+ */
+export async function runAskAgent(
+  ctx: AgentRunContext,
+  ask: Ask,
+  ids: { threadId: string; responseId: string },
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<AgentOutcome> {
+  const { store } = ctx;
+  const messageId = ids.responseId;
+  const resumeSessionId = ask.newSession ? undefined : await getAgentSession(store.reader, ids.threadId, ask.module.name);
+  return runAgent({
+    command: ask.module.agentCommand.length ? ask.module.agentCommand : ctx.agentCommand,
+    question: ask.question,
+    systemPrompt: ask.module.systemPrompt || undefined,
+    settings: ask.module.agentSettings,
+    resumeSessionId,
+    cwd: ask.module.directory,
+    signal,
+    timeoutMs,
+    onStart: (pid) =>
+      store.write(async (trx) => {
+        await setAgentPid(trx, messageId, pid, processStartTime(pid));
+        await setStatus(trx, messageId, "processing", "", ["pending"]);
+      }),
+    onText: (text) => appendContent(store, messageId, text).then(() => undefined),
+    onTruncate: (kept) => truncateContent(store, messageId, [...kept].length),
+    onStep: (step) => store.write((trx) => appendEvent(trx, messageId, STEP_KINDS[step.kind], step.detail)),
+  });
+}
