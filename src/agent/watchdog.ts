@@ -6,9 +6,9 @@ import { spawn } from "node:child_process";
  * handler sees): end the agent's process group, SIGTERM then SIGKILL after two seconds.
  */
 const SCRIPT = `if read -r _; then exit 0; fi
-kill -TERM -- "-$1" 2>/dev/null || exit 0
+kill -s TERM -- "-$1" 2>/dev/null || exit 0
 sleep 2
-kill -KILL -- "-$1" 2>/dev/null
+kill -s KILL -- "-$1" 2>/dev/null
 exit 0`;
 
 /** A running watchdog; {@link release} tells it the run ended normally. */
