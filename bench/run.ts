@@ -11,6 +11,8 @@ import type { BenchOptions } from "./lib/options.js";
 import { RESULTS_FILE } from "./lib/paths.js";
 import { machine, renderMarkdown, renderTable } from "./lib/report.js";
 import { memory } from "./memory.js";
+import { peers } from "./peers.js";
+import { renderPeerMarkdown } from "./peers/figures.js";
 import { pollerTick } from "./poller-tick.js";
 import { pushLatency } from "./push-latency.js";
 import { replicas } from "./replicas.js";
@@ -46,6 +48,8 @@ const BENCHES: Bench[] = [
   { name: "ask-stream", targets: [], run: askStream, limitS: [90, 300] },
   // Past one machine (no target of its own): needs PostgreSQL, see replicas.ts.
   { name: "replicas", targets: [], run: replicas, limitS: [120, 400] },
+  // Against the peers a user could pick instead (etcd, Redis): targets 11–14.
+  { name: "peers", targets: [11, 12, 13, 14], run: peers, limitS: [240, 1500] },
 ];
 
 async function main(): Promise<number> {
@@ -85,7 +89,7 @@ async function main(): Promise<number> {
   const out = values.out ?? RESULTS_FILE;
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(renderTable(figures));
-  if (values.markdown) console.log(`\n${renderMarkdown(figures)}`);
+  if (values.markdown) console.log(`\n${renderMarkdown(figures)}\n\n${renderPeerMarkdown(figures)}`);
   const unmet = figures.filter((f) => f.target && !f.met).map((f) => f.target);
   console.log(`\n${results.mode} run, ${results.durationS} s; targets not met: ${unmet.length ? [...new Set(unmet)].join(", ") : "none"}; written to ${out}`);
   // Timings never fail the run; a benchmark that could not run does.
