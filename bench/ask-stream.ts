@@ -72,6 +72,7 @@ async function oneAnswer(burst: number, pauseMs: number) {
     daemonId: "bench",
     agentCommand: [process.execPath, "-e", AGENT, "--"],
     maxAgents: 1,
+    maxContentBytes: 4 * 1024 * 1024,
     onError: (message) => process.stderr.write(`${message}\n`),
   });
   try {

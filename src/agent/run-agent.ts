@@ -267,6 +267,12 @@ class AgentRun {
   }
 }
 
+/**
+ * Thrown by onText (or onStep) to refuse the agent's output with a message of its own: the
+ * run fails with exactly that message (no "could not deliver …" prefix).
+ */
+export class AgentOutputRefused extends Error {}
+
 /** Marks a failure of the caller's onStart, so its message says so. */
 class StartHookError extends Error {}
 
@@ -281,6 +287,7 @@ async function callOnStart(options: RunAgentOptions, pid: number): Promise<void>
 
 function deliveryErrorMessage(error: unknown): string {
   if (error instanceof StartHookError) return `could not record the agent's start: ${error.message}`;
+  if (error instanceof AgentOutputRefused) return error.message;
   return `could not deliver the agent's output: ${describe(error)}`;
 }
 

@@ -1,3 +1,6 @@
+/** The longest pause a slow delivery earns before the next one. */
+const MAX_REST_MS = 1000;
+
 /** Options of {@link TextSink}. */
 export interface TextSinkOptions {
   /** Receives coalesced text; never called again before the previous call settled. */
@@ -32,6 +35,8 @@ export class TextSink {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastStart = Number.NEGATIVE_INFINITY;
+  private lastEnd = Number.NEGATIVE_INFINITY;
+  private lastDuration = 0;
   private failure: { error: unknown } | undefined;
   private ready: Promise<void>;
   /** Work queued behind text already pushed; runs before the buffer. */
@@ -101,13 +106,18 @@ export class TextSink {
 
   private schedule(): void {
     if (this.running || this.failure) return;
-    if (this.ops.length > 0 || this.bufferBytes >= this.options.maxBytes) {
+    const now = performance.now();
+    // A slow delivery (a store rewriting a large answer) earns as much idle time, up to a
+    // second: readers get the event loop, and the text waiting meanwhile goes in one batch.
+    const rested = this.lastEnd + Math.min(this.lastDuration, MAX_REST_MS);
+    if ((this.ops.length > 0 || this.bufferBytes >= this.options.maxBytes) && now >= rested) {
       this.clearTimer();
       this.start();
       return;
     }
     if (this.timer) return;
-    const wait = Math.max(0, this.lastStart + this.options.intervalMs - performance.now());
+    const urgent = this.ops.length > 0 || this.bufferBytes >= this.options.maxBytes;
+    const wait = Math.max(0, (urgent ? rested : Math.max(rested, this.lastStart + this.options.intervalMs)) - now);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.running) this.start();
@@ -117,6 +127,7 @@ export class TextSink {
   private start(): void {
     const op = this.ops.shift();
     if (op) {
+      this.lastStart = performance.now();
       this.running = this.runOne(op).finally(() => this.afterRun());
       return;
     }
@@ -130,6 +141,8 @@ export class TextSink {
 
   private afterRun(): void {
     this.running = undefined;
+    this.lastEnd = performance.now();
+    this.lastDuration = this.lastEnd - this.lastStart;
     if (this.buffer !== "" || this.ops.length > 0) this.schedule();
   }
 

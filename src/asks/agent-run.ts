@@ -1,9 +1,10 @@
-import { runAgent, type AgentOutcome, type AgentStep } from "../agent/index.js";
+import { AgentOutputRefused, runAgent, type AgentOutcome, type AgentStep } from "../agent/index.js";
 import { processStartTime } from "../agent/process-start.js";
 import { setAgentPid } from "../store/agent-runs.js";
 import { getAgentSession } from "../store/agent-sessions.js";
 import { appendEvent } from "../store/events.js";
-import { appendContent, setStatus, truncateContent } from "../store/messages.js";
+import { ContentTooLargeError } from "../store/errors.js";
+import { appendContent, formatBytes, setStatus, truncateContent } from "../store/messages.js";
 import type { Store } from "../store/open-store.js";
 import type { EventKindName } from "../store/records.js";
 import type { Ask } from "./ask.js";
@@ -12,6 +13,7 @@ import type { Ask } from "./ask.js";
 export interface AgentRunContext {
   store: Pick<Store, "write" | "writeStatement" | "reader" | "dialect">;
   agentCommand: readonly string[];
+  maxContentBytes: number;
 }
 
 const STEP_KINDS: Record<AgentStep["kind"], EventKindName> = {
@@ -50,8 +52,20 @@ export async function runAskAgent(
         await setAgentPid(trx, messageId, pid, processStartTime(pid));
         await setStatus(trx, messageId, "processing", "", ["pending"]);
       }),
-    onText: (text) => appendContent(store, messageId, text).then(() => undefined),
+    onText: (text) => appendAnswer(ctx, messageId, text),
     onTruncate: (kept) => truncateContent(store, messageId, [...kept].length),
     onStep: (step) => store.write((trx) => appendEvent(trx, messageId, STEP_KINDS[step.kind], step.detail)),
   });
+}
+
+/** Appends answer text; past the cap the run fails with "answer exceeds …" (and its group ends). */
+async function appendAnswer(ctx: AgentRunContext, messageId: string, text: string): Promise<void> {
+  try {
+    await appendContent(ctx.store, messageId, text, ctx.maxContentBytes);
+  } catch (err) {
+    if (!(err instanceof ContentTooLargeError)) throw err;
+    throw new AgentOutputRefused(
+      `answer exceeds ${formatBytes(err.limitBytes)} (the daemon's --max-content-bytes); the agent was stopped: ask for a shorter answer, or raise the limit`,
+    );
+  }
 }

@@ -23,6 +23,8 @@ export interface AskRunnerOptions {
   agentCommand: readonly string[];
   /** Agents running at once; the rest wait PENDING in FIFO order. */
   maxAgents: number;
+  /** Largest answer, in bytes: past it the agent's group is ended and the response fails. */
+  maxContentBytes: number;
   /** A write the runner could not make (the run goes on or is already over). */
   onError: (message: string, fields: Record<string, unknown>) => void;
 }

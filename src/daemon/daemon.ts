@@ -87,6 +87,7 @@ export class Daemon {
         daemonId: lease.daemonId,
         agentCommand: config.agentCommand,
         maxAgents: config.maxAgents,
+        maxContentBytes: config.maxContentBytes,
         onError: (message, fields) => log.error(message, fields),
       });
       // Before the lease fails and forgets the runs earlier daemons left: their groups end first.
@@ -218,6 +219,7 @@ function serviceContext(
     poller,
     heartbeatMs: config.heartbeatMs,
     maxTimeoutMs: config.maxTimeoutMs,
+    maxContentBytes: config.maxContentBytes,
     watchers: { count: 0 },
     shutdown,
     facts: () => ({

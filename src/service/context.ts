@@ -19,6 +19,8 @@ export interface ServiceContext {
   poller: Poller;
   /** Heartbeat interval of watch streams, in ms. */
   heartbeatMs: number;
+  /** Largest content of a message, in bytes. */
+  maxContentBytes: number;
   /** Longest timeout a request may carry, in ms. */
   maxTimeoutMs: number;
   facts(): DaemonFacts;
