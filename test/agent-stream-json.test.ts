@@ -34,7 +34,7 @@ function cut(bytes: Buffer, points: number[]): Buffer[] {
   return pieces;
 }
 
-describe("StreamJsonParser", { timeout: 10_000 }, () => {
+describe("StreamJsonParser", { timeout: 30_000 }, () => {
   it("takes the answer from assistant text blocks and ignores tool use and tool results", () => {
     const events = parse([
       `${JSON.stringify({ type: "system", subtype: "init", session_id: "s1", cwd: "/m" })}\n`,
