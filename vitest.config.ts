@@ -1,14 +1,18 @@
 import { defineConfig } from "vitest/config";
 
-// test/postgres/ needs a PostgreSQL server: .ci/run starts a throwaway one and sets
-// CLAUDE_COMMS_TEST_PG for the run against it.
+// Two passes (`npm test` runs both): SQLite by default; with CLAUDE_COMMS_TEST_PG (the admin URL
+// of a throwaway PostgreSQL cluster that `npm test` starts) the store, watch and replica suites
+// against PostgreSQL. Each pass leaves out the other's dialect-only directory: not collected,
+// so never counted as skipped.
 const postgres = Boolean(process.env.CLAUDE_COMMS_TEST_PG);
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Builds dist/ first when a source is newer than it: the daemon and CLI run from dist/.
+    globalSetup: ["test/setup/fresh-dist.mjs"],
     setupFiles: ["test/helpers/setup.ts"],
-    exclude: ["**/node_modules/**", ...(postgres ? [] : ["test/postgres/**"])],
+    exclude: ["**/node_modules/**", postgres ? "test/sqlite/**" : "test/postgres/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -16,7 +16,7 @@ import { quantile } from "./lib/stats.js";
  * SetStatus through daemon A until the event reaches a watcher on daemon C, interval 1 s so
  * only NOTIFY can make it fast) and write throughput through all three, with the same write
  * load against one SQLite daemon in the same run as the baseline. Uses CLAUDE_COMMS_BENCH_PG
- * (an admin URL) or starts a throwaway cluster with .ci/postgres.sh.
+ * (an admin URL) or starts a throwaway cluster with test/setup/postgres.sh.
  */
 
 export async function replicas(options: BenchOptions): Promise<Figure[]> {
@@ -92,7 +92,7 @@ async function postgres(options: BenchOptions): Promise<{ url: string; stop(): v
   if (process.env.CLAUDE_COMMS_BENCH_PG) return { url: process.env.CLAUDE_COMMS_BENCH_PG, stop: () => undefined };
   const dir = tempDir("ccpg-");
   const port = await freePort();
-  const script = path.join(ROOT, ".ci/postgres.sh");
+  const script = path.join(ROOT, "test/setup/postgres.sh");
   options.log(`starting a throwaway PostgreSQL on 127.0.0.1:${port}`);
   const url = execFileSync("bash", [script, "start", dir, String(port)], { encoding: "utf8" }).trim();
   return {

@@ -11,7 +11,7 @@ import { round, summarize } from "./lib/stats.js";
 /*
  * What limits target 7, in-process and without gRPC: one AppendContent write through the
  * store (store/messages.ts appendContent: one UPDATE … RETURNING on its own through
- * Store.writeStatement, with the busy retry and health record) against the same statement
+ * the store-internal writeStatement, with the busy retry and health record) against the same statement
  * on a raw better-sqlite3 connection with the same pragmas, and against the same write as a
  * knex transaction (how it ran before writeStatement). Sequential, so the figures are CPU
  * per write. Each variant appends to 100 messages of its own (each ends at about 10–20 KB).

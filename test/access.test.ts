@@ -7,6 +7,7 @@ import { createPollingClient } from "../src/client/polling-client.js";
 import { parseDaemonConfig } from "../src/daemon/config.js";
 import { Daemon } from "../src/daemon/daemon.js";
 import { CLI_MAIN, startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
+import { requireTool } from "./helpers/require-tool.js";
 import { runProgram } from "./helpers/run.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 import { makeTestCredentials, type TestCredentials } from "./helpers/tls.js";
@@ -165,7 +166,7 @@ describe("TLS on TCP", () => {
 
   it("serves curl (Connect JSON) and buf curl (gRPC, reflection) over TLS with the token", async () => {
     const auth = `authorization: Bearer ${creds.token}`;
-    const curl = await runProgram("curl", ["-sS", "--cacert", creds.cert, "-H", auth, "-H", "content-type: application/json", "-d", "{}", `https://${address}/grpc.health.v1.Health/Check`]);
+    const curl = await runProgram(requireTool("curl", "curl"), ["-sS", "--cacert", creds.cert, "-H", auth, "-H", "content-type: application/json", "-d", "{}", `https://${address}/grpc.health.v1.Health/Check`]);
     expect(JSON.parse(curl.stdout)).toEqual({ status: "SERVING" });
     const buf = await runProgram(BUF, ["curl", "--cacert", creds.cert, "-H", auth, "--reflect-header", "*", "-d", "{}", `https://${address}/grpc.health.v1.Health/Check`]);
     expect(buf.stderr).toBe("");

@@ -1,16 +1,9 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessageStatus } from "../gen/claude_comms/v1/message_pb.js";
 import { connectClients, type TestClients } from "./helpers/clients.js";
-import { until } from "./helpers/collect.js";
 import { startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
 import { makeTempHome } from "./helpers/temp-home.js";
-import { onPostgres } from "./helpers/test-store.js";
-
-const LOCK_HOLDER = fileURLToPath(new URL("./fixtures/lock-holder.mjs", import.meta.url));
 
 /** Runs a call that must fail; returns its ConnectError. */
 async function refusal(call: () => Promise<unknown> | AsyncIterable<unknown>): Promise<ConnectError> {
@@ -81,24 +74,6 @@ describe("bad input gets a clear error and changes nothing", () => {
     const open = await c.polling.showMessage({ messageId: "open", includeContent: true });
     expect(open.message?.status).toBe(MessageStatus.PROCESSING);
     expect(open.message?.content).toBe("");
-  });
-
-  // SQLite's write lock; PostgreSQL has row locks and no store-wide writer lock.
-  it.skipIf(onPostgres)("answers UNAVAILABLE while another process holds the write lock, and reads keep working", async () => {
-    const holder = spawn(process.execPath, [LOCK_HOLDER, path.join(temp.home, "comms.db"), "1500"], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    holder.stdout.on("data", (d) => (out += d));
-    await until(() => out.includes("locked"));
-    const err = await refusal(() => c.messages.appendContent({ messageId: "open", content: "z" }));
-    expect(err.code).toBe(Code.Unavailable);
-    expect(err.rawMessage).toMatch(/locked by another writer .*retry/);
-    const shown = await c.polling.showMessage({ messageId: "open" });
-    expect(shown.message?.contentLength).toBe(0n);
-    await until(() => out.includes("released"));
-    await c.messages.appendContent({ messageId: "open", content: "z" });
-    expect((await c.polling.showMessage({ messageId: "open" })).message?.contentLength).toBe(1n);
-    await c.messages.setStatus({ messageId: "open", status: MessageStatus.PROCESSING }); // same status: no-op
-    await refusal(() => c.messages.createMessage({ threadId: "t", messageId: "open" }));
   });
 
   it("is still serving after every refusal", async () => {

@@ -3,12 +3,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_MAIN } from "./helpers/daemon-process.js";
 import { runProgram } from "./helpers/run.js";
+import { requireTool } from "./helpers/require-tool.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
 /*
  * `claude-comms completion bash|zsh`: scripts generated from the command tree, checked by
  * the shells themselves (syntax) and by running their completion functions on command lines.
- * .ci/run installs zsh.
+ * `npm test` installs zsh.
  */
 
 describe("claude-comms completion", () => {
@@ -54,7 +55,8 @@ describe("claude-comms completion", () => {
   });
 
   it("prints a zsh script that zsh accepts and that completes the same tree", async () => {
-    const syntax = await runProgram("zsh", ["-n", scripts.zsh]);
+    const zsh = requireTool("zsh", "zsh");
+    const syntax = await runProgram(zsh, ["-n", scripts.zsh]);
     expect([syntax.code, syntax.stderr]).toEqual([0, ""]);
     // _describe and compdef come from zsh's completion system; stand-ins print what they get.
     const program = [
@@ -63,7 +65,7 @@ describe("claude-comms completion", () => {
       `source '${scripts.zsh}'`,
       "words=(claude-comms poll s); CURRENT=3; PREFIX=s; _claude_comms",
     ].join("\n");
-    const res = await runProgram("zsh", ["-c", program]);
+    const res = await runProgram(zsh, ["-c", program]);
     expect(res.stderr).toBe("");
     expect(res.stdout.split("\n").filter(Boolean)).toEqual(["start", "stop", "status", "list", "show", "add", "remove", "watch", "wait"]);
   });

@@ -1,9 +1,7 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventKind, MessageStatus, type Event } from "../gen/claude_comms/v1/message_pb.js";
 import { connectClients, type TestClients } from "./helpers/clients.js";
@@ -11,8 +9,6 @@ import { collect, until } from "./helpers/collect.js";
 import { DAEMON_MAIN, startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 import { onPostgres } from "./helpers/test-store.js";
-
-const WRITER = fileURLToPath(new URL("./fixtures/external-writer.mjs", import.meta.url));
 
 describe("daemon process", () => {
   const temp = makeTempHome();
@@ -85,47 +81,6 @@ describe("daemon process", () => {
     const lengths = progress.map((e) => e.contentLength);
     expect([...lengths].sort((a, b) => (a < b ? -1 : 1))).toEqual(lengths);
     expect(new Set(lengths).size).toBe(lengths.length);
-  });
-
-  // The same on PostgreSQL: test/postgres/external-writer.test.ts.
-  it.skipIf(onPostgres)("follows a message written by another process naming only the original columns", async () => {
-    await c.messages.createThread({ threadId: "t-ext" });
-    const writer = spawn(process.execPath, [WRITER, path.join(temp.home, "comms.db"), "ext-1", "t-ext"], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, WRITER_PAUSE_MS: "250" },
-    });
-    let out = "";
-    writer.stdout.on("data", (d) => (out += d));
-    await until(() => out.includes("inserted"));
-    await c.polling.addMessage({ messageId: "ext-1", threadId: "t-ext" });
-    const { events, error } = await collect(c.polling.watchMessage({ messageId: "ext-1" }));
-    expect(error).toBeUndefined();
-    const changes = events.filter((e) => e.kind === EventKind.STATUS_CHANGED);
-    expect(changes.map((e) => e.toStatus)).toEqual([MessageStatus.PROCESSING, MessageStatus.COMPLETE]);
-    expect(events.some((e) => e.kind === EventKind.PROGRESS)).toBe(true);
-    const logged = events.filter((e) => e.kind !== EventKind.HEARTBEAT && e.kind !== EventKind.SNAPSHOT);
-    for (let i = 1; i < logged.length; i++) expect(logged[i]!.seq).toBeGreaterThan(logged[i - 1]!.seq);
-    const shown = await c.polling.showMessage({ messageId: "ext-1", includeContent: true });
-    expect(shown.message?.content).toBe("The answer is forty-two.");
-    expect(shown.message?.metadata).toEqual({ source: "external" });
-  });
-
-  it.skipIf(onPostgres)("records both transitions of a message that moved twice within 1 ms", async () => {
-    const db = new Database(path.join(temp.home, "comms.db"));
-    db.pragma("busy_timeout = 5000");
-    db.prepare("INSERT INTO messages (message_id, thread_id, status) VALUES ('fast-1', 't-fast', 'pending')").run();
-    const start = performance.now();
-    db.prepare("UPDATE messages SET status = 'processing' WHERE message_id = 'fast-1'").run();
-    db.prepare("UPDATE messages SET status = 'complete' WHERE message_id = 'fast-1'").run();
-    const elapsed = performance.now() - start;
-    db.close();
-    expect(elapsed).toBeLessThan(50); // both updates far inside one poll interval
-    const { history } = await c.polling.showMessage({ messageId: "fast-1" });
-    expect(history.map((e) => [e.kind, e.fromStatus, e.toStatus])).toEqual([
-      [EventKind.CREATED, MessageStatus.UNSPECIFIED, MessageStatus.PENDING],
-      [EventKind.STATUS_CHANGED, MessageStatus.PENDING, MessageStatus.PROCESSING],
-      [EventKind.STATUS_CHANGED, MessageStatus.PROCESSING, MessageStatus.COMPLETE],
-    ]);
   });
 
   it("times a message out at its deadline and tells the watcher", async () => {

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
+import { requireTool } from "./helpers/require-tool.js";
 import { runProgram } from "./helpers/run.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
@@ -86,7 +87,7 @@ describe("standard clients run the whole flow", () => {
         const where = target === "unix" ? ["--unix-socket", daemon.socket, "http://localhost"] : [`http://${daemon.listen[1]}`];
         const url = `${where.pop()}/claude_comms.v1.${method}`;
         const args = ["-sS", "--http2-prior-knowledge", ...where, "-H", "content-type: application/json", "-d", JSON.stringify(body), "-w", "\n%{http_code}", url];
-        const res = await runProgram("curl", args);
+        const res = await runProgram(requireTool("curl", "curl"), args);
         const [json, status] = res.stdout.trim().split(/\n(?=\d+$)/);
         return { status: Number(status), body: JSON.parse(json!) };
       };

@@ -2,34 +2,31 @@ import fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
+import { requirePythonModules } from "./helpers/require-tool.js";
 import { runProgram } from "./helpers/run.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 import { makeTestCredentials, type TestCredentials } from "./helpers/tls.js";
 
 /*
- * Another language against a real daemon: examples/python/watch_message.py (Debian's
- * python3-grpcio, stubs generated from proto/ into a temp dir by examples/python/generate.sh)
- * adds a message, shows it and watches it to COMPLETE over the Unix socket, TCP, and TLS
- * with a token. .ci/run installs the Debian packages this needs.
+ * Another language against a real daemon: examples/python/watch_message.py (the claude_comms
+ * package of clients/python from the checkout, over Debian's python3-grpcio and
+ * python3-protobuf) adds a message, shows it and watches it to COMPLETE over the Unix socket,
+ * TCP, and TLS with a token. `npm test` installs the Debian packages this needs.
  */
 
 // Debian's interpreter: the default python3 here is another build that does not see python3-grpcio.
 const PYTHON = "/usr/bin/python3";
 const EXAMPLE = fileURLToPath(new URL("../examples/python/watch_message.py", import.meta.url));
-const GENERATE = fileURLToPath(new URL("../examples/python/generate.sh", import.meta.url));
+const PACKAGE_SRC = fileURLToPath(new URL("../clients/python/src", import.meta.url));
 
 describe("the Python example client", () => {
   const temp = makeTempHome("cc-py-");
-  const stubs = `${temp.home}/stubs`;
   let creds: TestCredentials;
   let plain: DaemonProcess;
   let secure: DaemonProcess;
 
   beforeAll(async () => {
-    const probe = await runProgram(PYTHON, ["-c", "import grpc, google.protobuf"]);
-    if (probe.code !== 0) throw new Error(`${PYTHON} cannot import grpc (apt-get install python3-grpcio; .ci/run does): ${probe.stderr}`);
-    const generated = await runProgram(GENERATE, [stubs]);
-    if (generated.code !== 0) throw new Error(`generate.sh failed: ${generated.stderr}`);
+    requirePythonModules(PYTHON, ["grpc", "google.protobuf"], "python3-grpcio python3-protobuf");
     creds = makeTestCredentials(temp.home);
     fs.mkdirSync(`${temp.home}/p`);
     fs.mkdirSync(`${temp.home}/s`);
@@ -43,7 +40,9 @@ describe("the Python example client", () => {
     temp.cleanup();
   });
 
-  const python = (args: string[]) => runProgram(PYTHON, [EXAMPLE, "--stubs", stubs, ...args], { timeoutMs: 30_000 });
+  // The home is the temp dir: no token file of the user's own daemon is picked up.
+  const python = (args: string[]) =>
+    runProgram(PYTHON, [EXAMPLE, ...args], { timeoutMs: 30_000, env: { PYTHONPATH: PACKAGE_SRC, PYTHONDONTWRITEBYTECODE: "1", CLAUDE_COMMS_HOME: temp.home } });
 
   /** Checks the example's output: created, monitored, shown, then watched to COMPLETE in order. */
   function expectCompleted(stdout: string, id: string): void {
@@ -63,7 +62,7 @@ describe("the Python example client", () => {
   }
 
   it("adds, shows and watches a message to COMPLETE over the Unix socket", async () => {
-    const res = await python(["--unix", plain.socket, "--message", "py-unix"]);
+    const res = await python(["--home", `${temp.home}/p`, "--message", "py-unix"]);
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     expectCompleted(res.stdout, "py-unix");

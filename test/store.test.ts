@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FailedPreconditionError, NotFoundError, StoreBusyError } from "../src/store/errors.js";
+import { FailedPreconditionError, NotFoundError, StoreBusyError } from "../src/shared/errors.js";
+import { storeInternals } from "../src/store/internal.js";
 import { messageEventsAfter } from "../src/store/events.js";
 import { appendContent, getMessage, insertMessage, setStatus } from "../src/store/messages.js";
 import { upsertMonitor } from "../src/store/monitors.js";
@@ -29,12 +30,12 @@ describe("store", () => {
   });
 
   it("sets WAL and the configured synchronous level on every connection", async () => {
-    const rows = await store.knex.raw("PRAGMA synchronous");
+    const rows = await storeInternals(store).knex.raw("PRAGMA synchronous");
     expect(rows[0].synchronous).toBe(1); // NORMAL
-    expect((await store.knex.raw("PRAGMA journal_mode"))[0].journal_mode).toBe("wal");
+    expect((await storeInternals(store).knex.raw("PRAGMA journal_mode"))[0].journal_mode).toBe("wal");
     await store.close();
     store = await openStore({ path: file, synchronous: "FULL" });
-    expect((await store.knex.raw("PRAGMA synchronous"))[0].synchronous).toBe(2);
+    expect((await storeInternals(store).knex.raw("PRAGMA synchronous"))[0].synchronous).toBe(2);
   });
 
   it("announces each committed write to its change listeners, and nothing else", async () => {
@@ -57,7 +58,7 @@ describe("store", () => {
     await store.close();
     store = await openStore({ path: file });
     expect((await getMessage(store.reader, "a")).status).toBe("pending");
-    const migrations = await store.knex("knex_migrations").select("name");
+    const migrations = await storeInternals(store).knex("knex_migrations").select("name");
     expect(migrations.map((m: { name: string }) => m.name)).toEqual(["0001_initial", "0002_modules", "0003_agent_sessions"]);
   });
 

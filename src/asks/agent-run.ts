@@ -11,7 +11,7 @@ import type { Ask } from "./ask.js";
 
 /** What one run needs: the store, and the agent command of modules without their own. */
 export interface AgentRunContext {
-  store: Pick<Store, "write" | "writeStatement" | "reader" | "dialect">;
+  store: Store;
   agentCommand: readonly string[];
   maxContentBytes: number;
 }

@@ -14,7 +14,7 @@ export type EventFeed = (listener: (event: EventRecord) => void) => () => void;
 
 /** What {@link AskRunner} needs: the store, the event log's feed, and configuration. */
 export interface AskRunnerOptions {
-  store: Pick<Store, "write" | "writeStatement" | "reader" | "dialect">;
+  store: Store;
   /** The log's events; a response that ends by any means stops its agent. */
   events: EventFeed;
   /** This daemon's id: its runs are recorded under it (see the lease). */

@@ -1,5 +1,5 @@
 import type { EventRecord } from "../store/records.js";
-import { ResourceLimitError } from "../store/errors.js";
+import { ResourceLimitError } from "../shared/errors.js";
 import { Subscription } from "./subscription.js";
 
 /** Limits of the hub. */
@@ -38,6 +38,11 @@ export class Hub {
   /** Open subscriptions. */
   get size(): number {
     return this.count;
+  }
+
+  /** The ids of the messages someone watches one by one ({ messageId } subscriptions). */
+  watchedMessageIds(): IterableIterator<string> {
+    return this.byMessage.keys();
   }
 
   /** Subscribes; ResourceLimitError when the cap is reached or the hub is closed. */

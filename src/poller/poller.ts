@@ -1,16 +1,14 @@
 import type { Hub } from "../hub/hub.js";
-import { FailedPreconditionError, NotFoundError } from "../store/errors.js";
 import { eventsAfter, headSeq } from "../store/events.js";
-import { setStatus } from "../store/messages.js";
-import type { Knex } from "knex";
-import { allMonitors, deleteMonitors, monitorDeadline, type MonitorDeadline } from "../store/monitors.js";
+import { allMonitors, monitorDeadline } from "../store/monitors.js";
 import type { Store } from "../store/open-store.js";
-import { sampleProgress } from "../store/progress.js";
-import { compactBatch } from "../store/compaction.js";
 import type { EventRecord } from "../store/records.js";
-import { ACTIVE_STATUSES, isTerminal, type StatusName } from "../store/status.js";
-import { formatDurationMs } from "../shared/duration.js";
-import { DueQueue } from "./due-queue.js";
+import { AttributeCache } from "./attributes.js";
+import { Compactor } from "./compactor.js";
+import { Deadlines } from "./deadlines.js";
+import type { Duty } from "./duty.js";
+import { MonitorTable } from "./monitor-table.js";
+import { MonitoredSampler, WatchedSampler } from "./progress-sampler.js";
 import { TickStats } from "./tick-stats.js";
 
 /** How the poller runs. */
@@ -27,38 +25,24 @@ export interface PollerOptions {
   onEvent?: (event: EventRecord) => void;
 }
 
-interface Watched {
-  status: StatusName;
-  length: number;
-  /** Monotonic deadline (performance.now() ms), or null. */
-  deadline: number | null;
-  /** Monotonic time it became terminal, or null. */
-  finishedAt: number | null;
-  /** The registered timeout, for the error text. */
-  timeoutMs: number | null;
-}
-
 const TAIL_BATCH = 1000;
-/**
- * Progress is sampled at most this often (or every interval, if shorter). An agent streams
- * its answer in many small appends; sampling each burst apart would cost a write per
- * burst to say what the next sample says anyway. Status changes are never held back.
- */
-const PROGRESS_GAP_MS = 20;
-const COMPACT_BATCH = 500;
-const COMPACT_BATCHES_PER_TICK = 20;
 
 /**
- * The one loop of the daemon: tails the event log by seq and publishes to the hub, samples
- * the content length of monitored messages, times out messages past their deadline, and
- * unregisters finished ones after the retention. It skips a tick cheaply when the store has
- * not changed (`PRAGMA data_version`) and nothing is due or woken. Deadlines use the
- * monotonic clock, so wall-clock jumps do not fire them.
+ * The one loop of the daemon: the scheduler and the tail. It tails the event log by seq,
+ * attaches each event's module and labels, publishes it to the hub, keeps the monitor
+ * table current, and runs the duties: progress
+ * sampling, deadlines and retention, compaction. It skips a tick cheaply when the store has
+ * not changed (`PRAGMA data_version`) and nothing is due or woken. The store wakes it after
+ * every committed write (its own duties' writes excepted: it publishes those itself).
  */
 export class Poller {
   readonly stats = new TickStats();
-  private readonly watched = new Map<string, Watched>();
-  private readonly due = new DueQueue();
+  private readonly table: MonitorTable;
+  private readonly attributes: AttributeCache;
+  /** Run by the leader only (see Store.isLeader), so none of it happens twice. */
+  private readonly singletonDuties: Duty[];
+  /** Run by every daemon: they serve its own watchers. */
+  private readonly localDuties: Duty[];
   private cursor = 0;
   private lastDataVersion = Number.NaN;
   private woken = true;
@@ -67,12 +51,8 @@ export class Poller {
   /** The last drain (drains run one after another, each from the cursor the last one left). */
   private draining: Promise<unknown> = Promise.resolve();
   private drainQueued = false;
+  private started = false;
   private closed = false;
-  private nextCompaction = 0;
-  /** When progress may next be sampled (monotonic ms), and whether a sample waits for it. */
-  private nextSample = 0;
-  private samplePending = false;
-  /** Whether this daemon runs deadlines, retention and compaction (see Store.isLeader). */
   private leader = false;
   private unsubscribe: () => void = () => undefined;
 
@@ -80,11 +60,21 @@ export class Poller {
     private readonly store: Store,
     private readonly hub: Hub,
     private readonly options: PollerOptions,
-  ) {}
+  ) {
+    const { intervalMs } = options;
+    this.table = new MonitorTable(options.retentionMs);
+    this.attributes = new AttributeCache(this.table);
+    this.singletonDuties = [
+      new MonitoredSampler(store, this.table, intervalMs),
+      new Deadlines(store, this.table, intervalMs),
+      new Compactor(store, () => this.cursor, intervalMs, options.historyRetentionMs ?? 7 * 86_400_000),
+    ];
+    this.localDuties = [new WatchedSampler(store, this.table, () => hub.watchedMessageIds(), intervalMs)];
+  }
 
   /** Messages currently monitored. */
   get monitored(): number {
-    return this.watched.size;
+    return this.table.size;
   }
 
   /** The newest seq published to the hub. */
@@ -92,13 +82,13 @@ export class Poller {
     return this.cursor;
   }
 
-  /** Loads the monitors, starts at the log's head and begins ticking. */
+  /** Loads the monitors, starts at the log's head and begins ticking. Once only. */
   async start(): Promise<void> {
+    if (this.started) throw new Error("Poller.start() was called twice; a poller starts once (make a new one)");
+    this.started = true;
     await this.store.reader.snapshot(async (reader) => {
       this.cursor = await headSeq(reader);
-      for (const m of await allMonitors(reader)) {
-        this.track(m.messageId, m.status as StatusName, m.contentLength, m, m.completedAt);
-      }
+      this.table.load(await allMonitors(reader));
     });
     this.hub.headSeq = this.cursor;
     this.unsubscribe = this.store.onChange(() => this.wake());
@@ -130,6 +120,33 @@ export class Poller {
     await this.draining;
   }
 
+  /** One pass; exposed for benchmarks and tests. */
+  async tick(): Promise<void> {
+    const started = performance.now();
+    const version = this.store.changeVersion();
+    // A follower never skips: it must keep trying to take over the singleton duties.
+    const nothingDue = this.leader && !this.duties().some((duty) => duty.isDue(started));
+    if (version === this.lastDataVersion && !this.woken && nothingDue) {
+      this.stats.skip();
+      return;
+    }
+    this.woken = false;
+    this.lastDataVersion = version;
+    this.leader = await this.store.isLeader();
+    let events = await this.drain();
+    let wrote = 0;
+    for (const duty of this.duties()) wrote += await duty.run(started);
+    if (wrote) {
+      this.lastDataVersion = this.store.changeVersion();
+      events += await this.drain();
+    }
+    this.stats.record(started, events);
+  }
+
+  private duties(): Duty[] {
+    return this.leader ? [...this.singletonDuties, ...this.localDuties] : this.localDuties;
+  }
+
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     if (this.closed) return;
@@ -141,35 +158,8 @@ export class Poller {
     this.ticking = this.tick().catch((err) => this.options.onError?.(err));
     await this.ticking;
     this.ticking = undefined;
-    const now = performance.now();
-    const untilDue = this.leader ? Math.min(this.due.peek(), this.samplePending ? this.nextSample : Infinity) - now : Infinity;
+    const untilDue = Math.min(...this.duties().map((duty) => duty.wakeAt())) - performance.now();
     this.schedule(this.woken ? 0 : Math.max(0, Math.min(this.options.intervalMs, untilDue)));
-  }
-
-  /** One pass; exposed for benchmarks. */
-  async tick(): Promise<void> {
-    const started = performance.now();
-    const version = this.store.changeVersion();
-    // A follower never skips: it must keep trying to take over the singleton duties.
-    const nothingDue = this.leader && this.due.peek() > started && this.nextCompaction > started && !this.samplePending;
-    if (version === this.lastDataVersion && !this.woken && nothingDue) {
-      this.stats.skip();
-      return;
-    }
-    this.woken = false;
-    this.lastDataVersion = version;
-    this.leader = await this.store.isLeader();
-    let events = await this.drain();
-    // Singleton duties: with several daemons on one store only the leader samples progress,
-    // enforces deadlines and retention and compacts, so none of it happens twice.
-    const wrote = this.leader
-      ? (await this.sample(started)) + (await this.enforceDue(started)) + (await this.compact(started))
-      : 0;
-    if (wrote) {
-      this.lastDataVersion = this.store.changeVersion();
-      events += await this.drain();
-    }
-    this.stats.record(started, events);
   }
 
   private async drainNow(): Promise<void> {
@@ -191,10 +181,13 @@ export class Poller {
 
   private async drainBatches(): Promise<number> {
     let total = 0;
+    const deadlineOf = (id: string) => monitorDeadline(this.store.reader, id);
     for (;;) {
       const batch = await eventsAfter(this.store.reader, this.cursor, TAIL_BATCH);
+      await this.attributes.prefetch(this.store.reader, batch);
       for (const event of batch) {
-        await this.apply(event);
+        await this.table.apply(event, deadlineOf);
+        this.attributes.attach(event);
         this.cursor = event.seq;
         this.hub.publish(event);
         this.options.onEvent?.(event);
@@ -203,118 +196,4 @@ export class Poller {
       if (batch.length < TAIL_BATCH) return total;
     }
   }
-
-  private async apply(event: EventRecord): Promise<void> {
-    const id = event.messageId;
-    if (event.kind === "registered") {
-      const deadline = (await monitorDeadline(this.store.reader, id)) ?? { deadlineAt: null, timeoutMs: null };
-      this.track(id, event.toStatus ?? "pending", event.contentLength, deadline, null, true);
-      return;
-    }
-    if (event.kind === "unregistered") {
-      this.watched.delete(id);
-      return;
-    }
-    const state = this.watched.get(id);
-    if (!state) return;
-    state.length = event.contentLength;
-    if (event.toStatus && event.toStatus !== state.status) {
-      state.status = event.toStatus;
-      if (isTerminal(event.toStatus)) this.finish(id, state, performance.now());
-    }
-  }
-
-  private track(id: string, status: StatusName, length: number, monitor: MonitorDeadline, completedAt: number | null, live = false) {
-    const now = performance.now();
-    const { deadlineAt, timeoutMs } = monitor;
-    // Converted once to the monotonic clock: later wall-clock jumps cannot fire it early. A
-    // registration seen live began just now, so its timeout counts from now (late by the
-    // poller's lag, never early): reading deadline_at back through the wall clock would fire
-    // it early if the clock jumped forward between the write and this read.
-    const deadline =
-      deadlineAt === null ? null : live && timeoutMs !== null ? now + timeoutMs : now + (deadlineAt * 1000 - Date.now());
-    const state: Watched = { status, length, deadline, finishedAt: null, timeoutMs };
-    this.watched.set(id, state);
-    if (isTerminal(status)) {
-      const finishedAt = completedAt === null ? now : now - Math.max(0, Date.now() - completedAt * 1000);
-      this.finish(id, state, finishedAt);
-    } else if (deadline !== null) {
-      this.due.push(deadline, id);
-    }
-  }
-
-  private finish(id: string, state: Watched, at: number): void {
-    state.finishedAt = at;
-    state.deadline = null;
-    this.due.push(at + this.options.retentionMs, id);
-  }
-
-  /**
-   * Deletes events older than the history retention, in small transactions so writers are
-   * never held up for long, and never beyond what has been published. Runs every
-   * quarter retention (at most every minute); a backlog continues on the next run.
-   */
-  private async compact(now: number): Promise<number> {
-    if (now < this.nextCompaction) return 0;
-    const retentionMs = this.options.historyRetentionMs ?? 7 * 86_400_000;
-    this.nextCompaction = now + Math.min(60_000, Math.max(this.options.intervalMs, retentionMs / 4));
-    const before = (Date.now() - retentionMs) / 1000;
-    let deleted = 0;
-    for (let i = 0; i < COMPACT_BATCHES_PER_TICK; i++) {
-      const n = await this.store.write((trx) => compactBatch(trx, before, this.cursor, COMPACT_BATCH));
-      deleted += n;
-      if (n < COMPACT_BATCH) return deleted;
-    }
-    this.nextCompaction = now; // more to do: continue next tick
-    return deleted;
-  }
-
-  private async sample(now: number): Promise<number> {
-    if (now < this.nextSample) {
-      this.samplePending = true; // run() schedules a tick for nextSample
-      return 0;
-    }
-    this.samplePending = false;
-    if (!(await this.store.reader.get("SELECT 1 FROM content_changes LIMIT 1"))) return 0;
-    this.nextSample = now + Math.min(PROGRESS_GAP_MS, this.options.intervalMs);
-    const known = (id: string) => {
-      const state = this.watched.get(id);
-      return state && !isTerminal(state.status) ? state.length : undefined;
-    };
-    return this.store.write((trx) => sampleProgress(trx, known));
-  }
-
-  private async enforceDue(now: number): Promise<number> {
-    const timeouts: string[] = [];
-    const expired: string[] = [];
-    for (const { id } of this.due.popDue(now)) {
-      const state = this.watched.get(id);
-      if (!state) continue;
-      if (state.deadline !== null && state.deadline <= now && !isTerminal(state.status)) timeouts.push(id);
-      else if (state.finishedAt !== null && state.finishedAt + this.options.retentionMs <= now) expired.push(id);
-    }
-    try {
-      if (timeouts.length) await this.store.write((trx) => this.timeOut(trx, timeouts));
-      if (expired.length) await this.store.write((trx) => deleteMonitors(trx, expired, "expired"));
-    } catch (err) {
-      // Try again next tick (the store may be busy or read-only for a while).
-      for (const id of [...timeouts, ...expired]) this.due.push(now + this.options.intervalMs, id);
-      throw err;
-    }
-    return timeouts.length + expired.length;
-  }
-
-  private async timeOut(trx: Knex.Transaction, ids: string[]): Promise<void> {
-    for (const id of ids) {
-      const timeoutMs = this.watched.get(id)?.timeoutMs;
-      const within = timeoutMs ? ` within ${formatDurationMs(timeoutMs)}` : "";
-      try {
-        await setStatus(trx, id, "timed_out", `deadline exceeded: not finished${within}`, ACTIVE_STATUSES);
-      } catch (err) {
-        // It finished or vanished in the meantime: nothing to time out.
-        if (!(err instanceof FailedPreconditionError || err instanceof NotFoundError)) throw err;
-      }
-    }
-  }
 }
-

@@ -11,7 +11,7 @@ import {
   type Message,
   type Thread,
 } from "../../gen/claude_comms/v1/message_pb.js";
-import { InvalidInputError } from "../store/errors.js";
+import { InvalidInputError } from "../shared/errors.js";
 import { ModuleSchema, type Module } from "../../gen/claude_comms/v1/module_service_pb.js";
 import type { ModuleRecord } from "../store/modules.js";
 import {

@@ -11,8 +11,8 @@ import {
   StoreFullError,
   StoreIoError,
   StoreReadOnlyError,
-  domainErrorFromDriver,
-} from "../store/errors.js";
+} from "../shared/errors.js";
+import { domainErrorFromDriver } from "../store/errors.js";
 import { PermissionDeniedError, TlsRequiredError, UnauthenticatedError } from "./peer.js";
 
 const CODES: Array<[new (...args: never[]) => Error, Code]> = [

@@ -4,7 +4,7 @@ import type { PollingService } from "../../gen/claude_comms/v1/polling_service_p
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
 import { getMessage, listMessages } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
-import { InvalidInputError, NotFoundError } from "../store/errors.js";
+import { InvalidInputError, NotFoundError } from "../shared/errors.js";
 import { isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
@@ -81,8 +81,11 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         module: optionalId(req.module, "module"),
         labels: checkLabels(req.labels),
       };
-      const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
-      return watchMany(ctx, filter, afterSeq, call.signal);
+      if (req.afterSeq !== undefined && req.sendInitialSnapshots) {
+        throw new InvalidInputError("send_initial_snapshots cannot be combined with after_seq: a resumed watch replays events instead");
+      }
+      const start = req.afterSeq === undefined ? { snapshots: req.sendInitialSnapshots } : { afterSeq: Number(req.afterSeq) };
+      return watchMany(ctx, filter, start, call.signal);
     },
 
     async waitMessage(req, call) {

@@ -1,6 +1,6 @@
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import { InvalidInputError } from "../store/errors.js";
+import { InvalidInputError } from "../shared/errors.js";
 
 /** Longest id accepted (message, thread, module names). */
 export const MAX_ID_LENGTH = 256;

@@ -75,8 +75,6 @@ export interface FollowOptions<R> {
   respond(event: EventRecord): R;
   /** The response for a heartbeat at `seq`. */
   heartbeat(seq: number): R;
-  /** Events not matching are skipped (default: all match). */
-  matches?: (event: EventRecord) => boolean | Promise<boolean>;
   /** An event after which the stream ends (default: never). */
   isLast?: (event: EventRecord) => boolean;
 }
@@ -110,7 +108,6 @@ export async function* follow<R>(
     for (const event of batch) {
       if (event.seq <= lastSeq) continue;
       lastSeq = event.seq;
-      if (options.matches && !(await options.matches(event))) continue;
       yield options.respond(event);
       if (options.isLast?.(event)) return;
     }

@@ -1,61 +1,18 @@
-/**
- * Typed domain errors thrown by the store. They carry a client-safe message (no SQL, no
- * paths); `service/errors.ts` maps each class to a gRPC code.
- */
-export class StoreError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import {
+  AlreadyExistsError,
+  DomainError,
+  FailedPreconditionError,
+  InvalidInputError,
+  StoreBusyError,
+  StoreFullError,
+  StoreIoError,
+  StoreReadOnlyError,
+  StoreUnreachableError,
+} from "../shared/errors.js";
 
-/** The id names nothing the store has. */
-export class NotFoundError extends StoreError {}
-
-/** The id is taken. */
-export class AlreadyExistsError extends StoreError {}
-
-/** The input is malformed (empty, too long, unknown enum, …). */
-export class InvalidInputError extends StoreError {}
-
-/** The operation is not allowed in the current state (for example leaving a terminal status). */
-export class FailedPreconditionError extends StoreError {}
-
-/** The store is locked by another writer past the busy timeout, or shutting down: retry. */
-export class StoreBusyError extends StoreError {}
-
-/** The database server cannot be reached (PostgreSQL): retry. */
-export class StoreUnreachableError extends StoreBusyError {}
-
-/** The disk is full or the database reached its size limit. */
-export class StoreFullError extends StoreError {}
-
-/** The store cannot be written (read-only file or query-only connection). */
-export class StoreReadOnlyError extends StoreError {}
-
-/**
- * The disk failed a read or write (SQLITE_IOERR_*): a failing disk, or a file system the
- * kernel turned read-only under the open file (ext4 errors=remount-ro), which SQLite reports
- * as an I/O error, not as read-only.
- */
-export class StoreIoError extends StoreError {}
-
-/** Too many of something (watchers, queued events). */
-export class ResourceLimitError extends StoreError {}
-
-/** An append would take a message's content past the daemon's content limit; nothing was written. */
-export class ContentTooLargeError extends ResourceLimitError {
-  constructor(message: string, readonly limitBytes: number) {
-    super(message);
-  }
-}
-
-/** The requested history has been compacted away. */
-export class OutOfRangeError extends StoreError {
-  constructor(message: string, readonly oldestSeq: number) {
-    super(message);
-  }
-}
+// The domain error classes live in shared/errors.ts (the hub and the poller throw them too);
+// re-exported here so store code and the modules other engineers own keep one import.
+export * from "../shared/errors.js";
 
 interface SqliteLikeError {
   code?: unknown;
@@ -66,8 +23,8 @@ interface SqliteLikeError {
  * Turns a driver error into a domain error when it is one we understand (busy, full,
  * read-only, duplicate key, trigger refusal); returns undefined otherwise.
  */
-export function domainErrorFromDriver(err: unknown): StoreError | undefined {
-  if (err instanceof StoreError) return err;
+export function domainErrorFromDriver(err: unknown): DomainError | undefined {
+  if (err instanceof DomainError) return err;
   const { code, message } = (err ?? {}) as SqliteLikeError;
   const text = typeof message === "string" ? message : "";
   if (/Migration table is already locked/.test(text)) {
@@ -98,7 +55,7 @@ export function domainErrorFromDriver(err: unknown): StoreError | undefined {
 }
 
 // PostgreSQL SQLSTATE codes (and node's socket errors for an unreachable server).
-function postgresError(code: string, text: string, err: unknown): StoreError | undefined {
+function postgresError(code: string, text: string, err: unknown): DomainError | undefined {
   if (code === "40001" || code === "40P01" || code === "55P03") {
     return new StoreBusyError("the store is busy with a conflicting write; retry shortly", { cause: err });
   }

@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { EventKindName, EventRecord } from "./records.js";
-import { eventFromRow, nowSeconds, type EventRow } from "./rows.js";
+import { eventFromRow, nowSeconds, parseLabels, type EventRow } from "./rows.js";
 
 /** The newest seq in the log (0 when empty). */
 export async function headSeq(reader: Reader): Promise<number> {
@@ -10,11 +10,36 @@ export async function headSeq(reader: Reader): Promise<number> {
   return Number(row?.seq ?? 0);
 }
 
-/** Events with seq > `afterSeq`, oldest first, at most `limit`. */
+/** Events with seq > `afterSeq`, oldest first, at most `limit` (the poller's tail). */
 export async function eventsAfter(reader: Reader, afterSeq: number, limit: number): Promise<EventRecord[]> {
   return (await reader
     .all<EventRow>("SELECT * FROM message_events WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit]))
     .map(eventFromRow);
+}
+
+/**
+ * The same with each event's module and monitor labels attached, as they are now (for a
+ * replay; the live tail gets them from the poller's memory, which is cheaper than this join).
+ */
+export async function eventsWithAttributesAfter(reader: Reader, afterSeq: number, limit: number): Promise<EventRecord[]> {
+  const rows = await reader.all<EventRow & { module: string | null; labels: string | null }>(
+    `SELECT e.*, m.module AS module, mon.labels AS labels
+     FROM message_events e
+     LEFT JOIN messages m ON m.message_id = e.message_id
+     LEFT JOIN monitors mon ON mon.message_id = e.message_id
+     WHERE e.seq > ? ORDER BY e.seq LIMIT ?`,
+    [afterSeq, limit],
+  );
+  // Most messages share a handful of label sets ("{}" above all): parse each text once.
+  const parsed = new Map<string, Readonly<Record<string, string>>>();
+  return rows.map((row) => {
+    const text = row.labels ?? "{}";
+    let labels = parsed.get(text);
+    if (!labels) parsed.set(text, (labels = parseLabels(text)));
+    const event = eventFromRow(row);
+    event.attributes = { module: row.module ?? "", labels };
+    return event;
+  });
 }
 
 /** One message's events with seq > `afterSeq`, oldest first. */

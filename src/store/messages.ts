@@ -3,6 +3,7 @@ import { AlreadyExistsError, ContentTooLargeError, FailedPreconditionError, NotF
 import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { Store } from "./store.js";
+import { storeInternals } from "./internal.js";
 import type { MessageRecord } from "./records.js";
 import { MESSAGE_FROM, messageColumns, messageFromRow, nowSeconds, type MessageRow } from "./rows.js";
 import { ACTIVE_STATUSES, isTerminal, sqlStatusList, type StatusName } from "./status.js";
@@ -128,12 +129,12 @@ export async function lockMessage(
 
 /**
  * Appends text to a message's content and returns the new length in bytes. One statement
- * on its own, outside a transaction (Store.writeStatement): the status check is in its
+ * on its own, outside a transaction (the store-internal writeStatement): the status check is in its
  * WHERE, the length in its RETURNING; the reason for a refusal is read only when it is
  * refused.
  */
 export async function appendContent(
-  store: Pick<Store, "writeStatement" | "reader" | "dialect">,
+  store: Store,
   messageId: string,
   text: string,
   maxBytes = Number.MAX_SAFE_INTEGER,
@@ -142,7 +143,7 @@ export async function appendContent(
   for (let attempt = 1; ; attempt++) {
     const length = store.dialect.byteLength("content");
     // The cap is checked in the statement itself: an append past it changes nothing.
-    const [row] = await store.writeStatement<{ n: number }>(
+    const [row] = await storeInternals(store).writeStatement<{ n: number }>(
       `UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ?
        WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)} AND ${length} + ? <= ?
        RETURNING ${length} AS n`,
@@ -179,12 +180,8 @@ export function formatBytes(bytes: number): string {
  * a writer that takes back text it streamed (an agent's abandoned attempt). A finished
  * message is left alone.
  */
-export async function truncateContent(
-  store: Pick<Store, "writeStatement">,
-  messageId: string,
-  chars: number,
-): Promise<void> {
-  await store.writeStatement(
+export async function truncateContent(store: Store, messageId: string, chars: number): Promise<void> {
+  await storeInternals(store).writeStatement(
     `UPDATE messages SET content = substr(COALESCE(content, ''), 1, ?), updated_at = ?
      WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)} RETURNING 1 AS n`,
     [chars, nowSeconds(), messageId],
@@ -216,4 +213,21 @@ export async function setStatus(
     .where("message_id", messageId)
     .update({ status, error: error || null, updated_at: now, completed_at: isTerminal(status) ? now : null });
   return from;
+}
+
+/**
+ * The module of each of `messageIds` that exists ("" when it has none), in statements of at
+ * most 400 ids: for the poller, which attaches modules to the events it publishes.
+ */
+export async function modulesOf(reader: Reader, messageIds: readonly string[]): Promise<Map<string, string>> {
+  const modules = new Map<string, string>();
+  for (let i = 0; i < messageIds.length; i += 400) {
+    const chunk = messageIds.slice(i, i + 400);
+    const rows = await reader.all<{ message_id: string; module: string | null }>(
+      `SELECT message_id, module FROM messages WHERE message_id IN (${chunk.map(() => "?").join(", ")})`,
+      chunk,
+    );
+    for (const row of rows) modules.set(row.message_id, row.module ?? "");
+  }
+  return modules;
 }

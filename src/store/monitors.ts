@@ -67,10 +67,11 @@ export async function deleteMonitors(trx: Knex.Transaction, messageIds: readonly
   return removed;
 }
 
-/** A monitor's deadline (wall-clock Unix seconds) and the timeout it came from. */
+/** A monitor's deadline (wall-clock Unix seconds), the timeout it came from, and its labels. */
 export interface MonitorDeadline {
   deadlineAt: number | null;
   timeoutMs: number | null;
+  labels: Record<string, string>;
 }
 
 /** A monitor as the poller loads it at start. */
@@ -79,7 +80,6 @@ export interface MonitorState extends MonitorDeadline {
   status: string;
   completedAt: number | null;
   contentLength: number;
-  labels: Record<string, string>;
 }
 
 /** Every monitor with its message's status (for the poller's start). */
@@ -109,11 +109,17 @@ export async function allMonitors(reader: Reader): Promise<MonitorState[]> {
   }));
 }
 
-/** One monitor's deadline, or undefined when not monitored. */
+/** One monitor's deadline and labels, or undefined when not monitored. */
 export async function monitorDeadline(reader: Reader, messageId: string): Promise<MonitorDeadline | undefined> {
-  const row = await reader.get<{ deadline_at: number | null; timeout_ms: number | null }>(
-    "SELECT deadline_at, timeout_ms FROM monitors WHERE message_id = ?",
+  const row = await reader.get<{ deadline_at: number | null; timeout_ms: number | null; labels: string }>(
+    "SELECT deadline_at, timeout_ms, labels FROM monitors WHERE message_id = ?",
     [messageId],
   );
-  return row && { deadlineAt: row.deadline_at, timeoutMs: row.timeout_ms === null ? null : Number(row.timeout_ms) };
+  return (
+    row && {
+      deadlineAt: row.deadline_at,
+      timeoutMs: row.timeout_ms === null ? null : Number(row.timeout_ms),
+      labels: parseLabels(row.labels),
+    }
+  );
 }

@@ -1,7 +1,7 @@
 import { openSqliteStore } from "./sqlite-store.js";
 import type { Store, StoreOptions } from "./store.js";
 
-export type { Store, StoreOptions } from "./store.js";
+export type { Store, StoreOptions, WriteOptions } from "./store.js";
 
 /**
  * Opens (and migrates) the store named by `options.url` (`sqlite:PATH` or `postgres://…`)

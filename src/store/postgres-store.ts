@@ -8,6 +8,7 @@ import { migrationSource } from "./migrations/index.js";
 import { PgListener } from "./pg-listener.js";
 import { PgReader } from "./pg-reader.js";
 import { rawRows } from "./rows.js";
+import { withInternals } from "./internal.js";
 import { createWriter, probeWrite, recordedWrite, retryBusy, type Store } from "./store.js";
 
 // BIGINT columns (seq, counts, ids) come back as JS numbers: they stay far below 2^53.
@@ -33,14 +34,11 @@ export async function openPostgresStore(url: string, busyTimeoutMs: number): Pro
     throw domainErrorFromDriver(err) ?? err;
   }
   let closed: Promise<void> | undefined;
-  return {
-    knex,
+  const store: Store = {
     reader: new PgReader(knex),
     dialect: POSTGRES,
     description: describe(url),
     write,
-    writeStatement: (sql, bindings) =>
-      recordedWrite(health, busyTimeoutMs, async () => rawRows(await knex.raw(sql, bindings as Knex.RawBinding[])), changes.emit),
     health,
     probe: () => recordedWrite(health, busyTimeoutMs, () => knex.transaction(probeWrite)),
     changeVersion: () => listener.changeVersion(),
@@ -63,6 +61,11 @@ export async function openPostgresStore(url: string, busyTimeoutMs: number): Pro
       return closed;
     },
   };
+  return withInternals(store, {
+    knex,
+    writeStatement: (sql, bindings) =>
+      recordedWrite(health, busyTimeoutMs, async () => rawRows(await knex.raw(sql, bindings as Knex.RawBinding[])), changes.emit),
+  });
 }
 
 /** The URL without its password. */

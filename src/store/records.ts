@@ -55,6 +55,20 @@ export interface EventRecord {
   contentLength: number;
   time: number;
   detail: string;
+  /**
+   * The message's module and monitor labels, attached once when the event is read for many
+   * watchers (by the poller's tail, or a replay), so a watch filter is a pure function of
+   * the event. Absent on events read otherwise (one message's history).
+   */
+  attributes?: EventAttributes;
+}
+
+/** What a multi-message watch may filter on besides the event's own fields. */
+export interface EventAttributes {
+  /** The message's module ("" when none). */
+  module: string;
+  /** The labels of the message's monitor ({} when not monitored). */
+  labels: Readonly<Record<string, string>>;
 }
 
 /** True when the event moves its message into a terminal status. */

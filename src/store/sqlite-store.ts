@@ -10,6 +10,7 @@ import { migrationSource } from "./migrations/index.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { runStatement, SqliteClient } from "./sqlite-client.js";
 import { SqliteReader } from "./sqlite-reader.js";
+import { withInternals } from "./internal.js";
 import { createWriter, probeWrite, recordedWrite, retryBusy, type Store } from "./store.js";
 
 // Each connection blocks the event loop at most this long on a lock; longer waits are
@@ -70,22 +71,11 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
   const reader = new SqliteReader(readerDb);
   const checkpointer = new SqliteCheckpointer(file, { onError: options.onWarning });
   let closed: Promise<void> | undefined;
-  return {
-    knex,
+  const store: Store = {
     reader,
     dialect: SQLITE,
     description: `sqlite:${file}`,
     write,
-    // On the writer's connection, taken from knex's pool so it never runs inside a transaction.
-    writeStatement: (sql, bindings) =>
-      recordedWrite(health, busyTimeoutMs, async () => {
-        const conn = (await knex.client.acquireConnection()) as Database.Database;
-        try {
-          return runStatement(conn, sql, bindings);
-        } finally {
-          knex.client.releaseConnection(conn);
-        }
-      }, changes.emit),
     health,
     probe: () => recordedWrite(health, busyTimeoutMs, () => knex.transaction(probeWrite)),
     changeVersion: () => reader.dataVersion(),
@@ -105,6 +95,19 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
       return closed;
     },
   };
+  return withInternals(store, {
+    knex,
+    // On the writer's connection, taken from knex's pool so it never runs inside a transaction.
+    writeStatement: (sql, bindings) =>
+      recordedWrite(health, busyTimeoutMs, async () => {
+        const conn = (await knex.client.acquireConnection()) as Database.Database;
+        try {
+          return runStatement(conn, sql, bindings);
+        } finally {
+          knex.client.releaseConnection(conn);
+        }
+      }, changes.emit),
+  });
 }
 
 function configureConnection(conn: Database.Database, synchronous: string): void {

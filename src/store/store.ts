@@ -19,11 +19,23 @@ export interface StoreOptions {
   onWarning?: (message: string) => void;
 }
 
-/** An open store: a writer (knex), a reader, and how to learn that others wrote. */
+/** How one write behaves. */
+export interface WriteOptions {
+  /**
+   * Whether the change listeners hear of this commit (default true). False only for the
+   * poller's own writes (progress samples, timeouts, expiries, compaction), which it
+   * publishes in the same tick: hearing of them would cost it an extra tick each time.
+   */
+  notify?: boolean;
+}
+
+/**
+ * An open store: a writer, a reader, and how to learn that others wrote. Other layers pass
+ * `reader` and write()'s transaction to the store's named functions and write no SQL
+ * themselves; the raw handles are store-internal (internal.ts).
+ */
 export interface Store {
-  /** The knex instance of the writer (query building and migrations). */
-  readonly knex: Knex;
-  /** Consistent reads. */
+  /** Consistent reads, for the store's query functions. */
   readonly reader: Reader;
   readonly dialect: Dialect;
   /** Where it is, for example `sqlite:/home/me/.claude-comms/comms.db` (no password). */
@@ -32,16 +44,9 @@ export interface Store {
    * Runs `fn` in a write transaction (SQLite: BEGIN IMMEDIATE). While another writer holds
    * the lock, or the transaction must be retried, it retries without blocking the event
    * loop until the busy timeout, then throws StoreBusyError. Driver errors become domain
-   * errors.
+   * errors. After the commit it calls the change listeners, unless `options.notify` is false.
    */
-  write<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
-  /**
-   * Runs one statement on its own, outside any transaction (a single statement is atomic
-   * by itself), and returns its rows (`RETURNING`). The same busy retry, domain errors and
-   * health record as write(), at a fraction of a transaction's cost: for the hot
-   * single-row writes (AppendContent). `sql` uses `?` placeholders.
-   */
-  writeStatement<T>(sql: string, bindings: readonly unknown[]): Promise<T[]>;
+  write<T>(fn: (trx: Knex.Transaction) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** Whether writes succeed (updated by every write). */
   readonly health: StoreHealth;
   /** A tiny write that proves the store takes writes (updates `health`). */
@@ -54,7 +59,7 @@ export interface Store {
   changeVersion(): number;
   /**
    * Calls `listener` after every committed write of this store (`write` and
-   * `writeStatement`, both dialects; not the health probe), and on PostgreSQL also when
+   * the internal single statement, both dialects; not the health probe), and on PostgreSQL also when
    * another daemon commits (NOTIFY). Returns the unsubscribe. The poller subscribes, so a
    * write reaches watchers without anyone waking it by hand.
    */
@@ -81,8 +86,9 @@ export function createWriter(
   health: StoreHealth,
   onCommit: () => void,
   config?: Knex.TransactionConfig,
-): <T>(fn: (trx: Knex.Transaction) => Promise<T>) => Promise<T> {
-  return (fn) => recordedWrite(health, busyTimeoutMs, () => knex.transaction(fn, config), onCommit);
+): Store["write"] {
+  return (fn, options) =>
+    recordedWrite(health, busyTimeoutMs, () => knex.transaction(fn, config), options?.notify === false ? undefined : onCommit);
 }
 
 /**

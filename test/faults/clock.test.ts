@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 9 (time): wall-clock jumps under libfaketime; deadlines use the monotonic clock.
+// README "Reliability", row 6 (time): wall-clock jumps under libfaketime; deadlines use the monotonic clock.
 // Prints one line of figures.
 import fs from "node:fs";
 import path from "node:path";
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
 import { connectClients, type TestClients } from "../helpers/clients.js";
 import { startDaemonProcess, type DaemonProcess } from "../helpers/daemon-process.js";
+import { requireFile } from "../helpers/require-tool.js";
 import { makeTempHome } from "../helpers/temp-home.js";
 import { count, figures, fixture, killChildren, openReadOnly, sleep, spawnNode } from "./lib/kit.js";
 import { checkWatcher, readLog, ResumingWatcher } from "./lib/watchers.js";
@@ -15,7 +16,8 @@ import { checkWatcher, readLog, ResumingWatcher } from "./lib/watchers.js";
  * file the test rewrites; the monotonic clock stays real (FAKETIME_DONT_FAKE_MONOTONIC), as
  * with an NTP step or an operator setting the date.
  */
-const LIBFAKETIME = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"].find((f) => fs.existsSync(f));
+/** Where Debian puts libfaketime, per architecture. */
+const LIBFAKETIME = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"];
 const JUMPS = ["+1h", "-1d", "+2d", "-30m", "+0"];
 
 /** Milliseconds between an event's `time` and real time: how far the daemon's wall clock was moved. */
@@ -23,7 +25,7 @@ function skewMs(e: { time?: { seconds: bigint; nanos: number } }, realMs: number
   return e.time ? Number(e.time.seconds) * 1000 + e.time.nanos / 1e6 - realMs : 0;
 }
 
-describe.skipIf(!LIBFAKETIME)(`clock jumps${LIBFAKETIME ? "" : " (skipped: libfaketime not installed; apt-get install faketime)"}`, () => {
+describe("clock jumps", () => {
   const temp = makeTempHome("ccf-clock-");
   let daemon: DaemonProcess | undefined;
   afterAll(async () => {
@@ -33,10 +35,11 @@ describe.skipIf(!LIBFAKETIME)(`clock jumps${LIBFAKETIME ? "" : " (skipped: libfa
   });
 
   it("keeps seq order and times messages out by the monotonic clock while the wall clock jumps", async () => {
+    const libfaketime = requireFile(LIBFAKETIME, "faketime");
     const clockFile = path.join(temp.home, "faketime");
     fs.writeFileSync(clockFile, "+0");
     daemon = await startDaemonProcess(temp.home, ["--interval", "0.05", "--heartbeat", "200ms"], {
-      LD_PRELOAD: LIBFAKETIME,
+      LD_PRELOAD: libfaketime,
       FAKETIME_TIMESTAMP_FILE: clockFile,
       FAKETIME_NO_CACHE: "1",
       FAKETIME_DONT_FAKE_MONOTONIC: "1",
@@ -148,11 +151,12 @@ describe.skipIf(!LIBFAKETIME)(`clock jumps${LIBFAKETIME ? "" : " (skipped: libfa
   }, 90_000);
 
   it("never times out early a message registered just before a jump", async () => {
+    const libfaketime = requireFile(LIBFAKETIME, "faketime");
     const clockFile = path.join(temp.home, "faketime-race");
     fs.writeFileSync(clockFile, "+0");
     const home = path.join(temp.home, "race");
     daemon = await startDaemonProcess(home, ["--interval", "0.05"], {
-      LD_PRELOAD: LIBFAKETIME,
+      LD_PRELOAD: libfaketime,
       FAKETIME_TIMESTAMP_FILE: clockFile,
       FAKETIME_NO_CACHE: "1",
       FAKETIME_DONT_FAKE_MONOTONIC: "1",

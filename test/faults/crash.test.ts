@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 1 (no acknowledged write lost): SIGKILL of the daemon at random moments under load.
+// README "Reliability", row 1 (no acknowledged write is lost): SIGKILL of the daemon at random moments under load.
 // Prints one line of figures; FAULTS_SEED=N replays a seeded run.
 import { spawn } from "node:child_process";
 import path from "node:path";

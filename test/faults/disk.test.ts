@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 8 (full disk / read-only store): real small file systems, root only.
+// README "Reliability", row 5 (disk full / read-only store): real small file systems, root only.
 // Prints one line of figures.
 import fs from "node:fs";
 import os from "node:os";
@@ -8,13 +8,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
 import { Health, HealthCheckResponse_ServingStatus as Serving } from "../../gen/grpc/health/v1/health_pb.js";
 import { connectClients, type TestClients } from "../helpers/clients.js";
+import { requireRoot, requireTool } from "../helpers/require-tool.js";
 import { startDaemonProcess, type DaemonProcess } from "../helpers/daemon-process.js";
 import { type Ack, codeName, count, figures, integrity, lostWrites, openReadOnly, sleep } from "./lib/kit.js";
 import { ext4Unavailable, fillUp, fsck, mountExt4, mountTmpfs, mountUnavailable, triggerFsError, unmount } from "./lib/mounts.js";
 import { ResumingWatcher } from "./lib/watchers.js";
 
-const unavailable = mountUnavailable();
-const noExt4 = unavailable ?? ext4Unavailable();
 const REFUSED_OK = ["ResourceExhausted", "FailedPrecondition", "Unavailable"];
 const BIG = "d".repeat(16 * 1024);
 
@@ -41,6 +40,15 @@ async function untilWritable(c: TestClients, acks: Ack[], id: string): Promise<n
   return -1;
 }
 
+/** Fails the test, saying what is missing, unless small file systems (and ext4 images) can be mounted here. */
+function requireMounts(ext4: boolean): void {
+  requireRoot("it mounts small file systems");
+  for (const program of ["mount", "umount", "findmnt"]) requireTool(program, "util-linux");
+  if (ext4) for (const program of ["mkfs.ext4", "e2fsck"]) requireTool(program, "e2fsprogs");
+  const why = ext4 ? ext4Unavailable() : mountUnavailable();
+  if (why) throw new Error(`cannot mount a test file system here: ${why}`);
+}
+
 async function healthOf(c: TestClients): Promise<string> {
   return Serving[(await createClient(Health, c.transport).check({})).status];
 }
@@ -59,7 +67,7 @@ async function readsWork(c: TestClients, id: string): Promise<Record<string, num
   return reads;
 }
 
-describe.skipIf(unavailable)(`disk faults${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
+describe("disk faults", () => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "ccf-disk-"));
   const mounted: string[] = [];
   const daemons: DaemonProcess[] = [];
@@ -70,6 +78,7 @@ describe.skipIf(unavailable)(`disk faults${unavailable ? ` (skipped: ${unavailab
   });
 
   it("full disk: writes refused RESOURCE_EXHAUSTED, nothing half-written, reads and watches work, recovery without restart", async () => {
+    requireMounts(false);
     const mnt = path.join(base, "tmpfs");
     mountTmpfs(mnt, 8);
     mounted.push(mnt);
@@ -163,7 +172,8 @@ describe.skipIf(unavailable)(`disk faults${unavailable ? ` (skipped: ${unavailab
     expect(lost).toEqual([]);
   }, 90_000);
 
-  it.skipIf(noExt4)("read-only file system: writes refused (not INTERNAL), reads and watches work, nothing lost after repair", async () => {
+  it("read-only file system: writes refused (not INTERNAL), reads and watches work, nothing lost after repair", async () => {
+    requireMounts(true);
     const image = path.join(base, "ext4.img");
     const mnt = path.join(base, "ext4");
     const device = mountExt4(image, mnt, 32);

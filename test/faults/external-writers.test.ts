@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 3 (external writers are safe): other processes write the SQLite file directly.
+// README "Reliability", row 3 (external writers are safe): other processes write the SQLite file directly.
 // Prints one line of figures; FAULTS_SEED=N replays a seeded run.
 import fs from "node:fs";
 import path from "node:path";

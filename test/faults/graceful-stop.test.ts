@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 7 (graceful stop): SIGTERM under unary load and open watches.
+// README "Reliability", row 8 (graceful stop): SIGTERM under unary load and open watches.
 // Prints one line of figures; FAULTS_SEED=N replays a seeded run.
 import fs from "node:fs";
 import path from "node:path";

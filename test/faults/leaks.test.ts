@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 6 (no leaks) and 5 (bounded resources): 1,000 abrupt disconnects.
+// README "Reliability", row 7 (no leaks, resources stay bounded): 1,000 abrupt disconnects.
 // Prints one line of figures.
 import fs from "node:fs";
 import path from "node:path";

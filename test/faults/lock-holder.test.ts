@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 3 (a lock past the busy timeout is UNAVAILABLE): reads and watches carry on.
+// README "Reliability", row 4 (a lock past the busy timeout is UNAVAILABLE): reads and watches carry on.
 // Prints one line of figures.
 import path from "node:path";
 import { createClient } from "@connectrpc/connect";

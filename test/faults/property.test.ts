@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 4 (bad input) with fast-check: random requests, and a model of the status machine.
+// README "Reliability", row 9 (bad input never crashes the daemon) with fast-check: random requests, and a model of the status machine.
 // Prints one line of figures; FAULTS_SEED=N replays a seeded run.
 import fs from "node:fs";
 import path from "node:path";

@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 4 (bad input): malformed frames and bodies through a bare node:http2 client.
+// README "Reliability", row 9 (bad input never crashes the daemon): malformed frames and bodies through a bare node:http2 client.
 // Prints one line of figures.
 import fs from "node:fs";
 import http2 from "node:http2";

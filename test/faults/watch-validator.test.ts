@@ -1,4 +1,4 @@
-// RELIABILITY.md Promise 2 (watch guarantees across restarts): watchers checked against the event log.
+// README "Reliability", row 2 (watches are ordered, unique, complete, resumable, across restarts): watchers checked against the event log.
 // Prints one line of figures; FAULTS_SEED=N replays a seeded run.
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";

@@ -8,7 +8,7 @@ import path from "node:path";
  */
 export function claudeBinary(): string {
   const file = process.env.CLAUDE_COMMS_TEST_CLAUDE;
-  const install = "install it with: npm install --prefix /tmp/claude-code --no-save @anthropic-ai/claude-code@2.1.328, then set CLAUDE_COMMS_TEST_CLAUDE=/tmp/claude-code/node_modules/@anthropic-ai/claude-code-linux-x64/claude";
+  const install = "run `npm test`, which installs it, or set CLAUDE_COMMS_TEST_CLAUDE to the path `bash test/setup/claude-code.sh` prints";
   if (!file) throw new Error(`CLAUDE_COMMS_TEST_CLAUDE is not set: these tests run the real Claude Code CLI (${install})`);
   try {
     accessSync(file, constants.X_OK);

@@ -3,7 +3,7 @@ import pg from "pg";
 
 /*
  * Which store the daemons of a test run use. By default SQLite in each test's home; with
- * CLAUDE_COMMS_TEST_PG=postgres://admin@host:port/db (set by .ci/run against a throwaway
+ * CLAUDE_COMMS_TEST_PG=postgres://admin@host:port/db (set by `npm test` against a throwaway
  * cluster) each home gets a fresh PostgreSQL database, kept for restarts of that home.
  */
 

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { requireTool } from "./require-tool.js";
 
 /** Files of a self-signed test certificate (also its own CA) and a token file. */
 export interface TestCredentials {
@@ -18,7 +19,7 @@ export interface TestCredentials {
 export function makeTestCredentials(dir: string, name = "daemon"): TestCredentials {
   const cert = path.join(dir, `${name}-cert.pem`);
   const key = path.join(dir, `${name}-key.pem`);
-  execFileSync("openssl", [
+  execFileSync(requireTool("openssl", "openssl"), [
     "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
     "-keyout", key, "-out", cert,

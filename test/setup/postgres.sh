@@ -2,8 +2,8 @@
 # A throwaway PostgreSQL cluster on loopback for the tests (no fsync, trust auth, its own
 # socket directory). Debian's PostgreSQL refuses to run as root, so as root the cluster
 # runs as the `postgres` user the package creates.
-#   .ci/postgres.sh start DIR PORT   prints the admin URL once the server accepts connections
-#   .ci/postgres.sh stop DIR
+#   test/setup/postgres.sh start DIR PORT   prints the admin URL once the server accepts connections
+#   test/setup/postgres.sh stop DIR
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 1; }

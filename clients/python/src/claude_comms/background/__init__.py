@@ -1,0 +1,1 @@
+"""The original tool's `claude_comms.background` package."""

@@ -1,0 +1,1 @@
+"""The original tool's `claude_comms.core` package."""
