@@ -45,9 +45,6 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
         try {
           configureConnection(conn, synchronous);
           conn.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
-          // When the writer restarts the WAL it also cuts the file back to the bound, so a
-          // burst (an agent's flood) does not leave a large WAL behind.
-          conn.pragma(`journal_size_limit = ${BACKSTOP_AUTOCHECKPOINT_PAGES * 4096}`);
           done(null, conn);
         } catch (err) {
           done(err as Error, conn);
