@@ -74,6 +74,9 @@ function addPollCommands(program: Command, lazy: Lazy): void {
     .option("--foreground", "run in the foreground until interrupted")
     .addHelpText("after", "\nWith a token (global --token-file FILE, --token, or CLAUDE_COMMS_TOKEN) every TCP request must carry it;\na --listen address that is not loopback requires one. The Unix socket needs no token.")
     .action(lazy(async () => (await import("./commands/poll-start.js")).run));
+  program.command("dashboard").description("print a one-time link to the daemon's web dashboard (poll start --dashboard PORT)")
+    .option("--open", "open the link in the browser instead of printing it")
+    .action(lazy(async () => (await import("./commands/dashboard.js")).run));
   poll.command("stop").description("stop the daemon gracefully")
     .action(lazy(async () => (await import("./commands/poll-stop.js")).run));
   poll.command("status").description("show the daemon's state")

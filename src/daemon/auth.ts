@@ -10,22 +10,27 @@ const HOW = "TCP requests to this daemon must carry the header 'authorization: B
  * `crypto.timingSafeEqual` (equal lengths, constant time) and never logged or echoed.
  */
 export function bearerAuthInterceptor(token: string): Interceptor {
-  const expected = digest(token);
+  const expected = tokenDigest(token);
   return (next) => async (req) => {
     if (req.contextValues.get(kPeer).listener === "tcp") checkAuthorization(req.header.get("authorization"), expected);
     return next(req);
   };
 }
 
-function checkAuthorization(header: string | null, expected: Buffer): void {
+/**
+ * Throws UnauthenticatedError, saying what is wrong, unless `header` is `Bearer <token>` for
+ * the token whose {@link tokenDigest} is `expected` (the dashboard checks its requests so too).
+ */
+export function checkAuthorization(header: string | null, expected: Buffer): void {
   if (header === null) throw new UnauthenticatedError(`missing bearer token: ${HOW}`);
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   if (!match) throw new UnauthenticatedError(`malformed authorization header: ${HOW}`);
-  if (!crypto.timingSafeEqual(digest(match[1]!), expected)) {
+  if (!crypto.timingSafeEqual(tokenDigest(match[1]!), expected)) {
     throw new UnauthenticatedError("invalid bearer token: it does not match the token the daemon was started with");
   }
 }
 
-function digest(text: string): Buffer {
+/** SHA-256 of a token: equal lengths, so tokens compare in constant time. */
+export function tokenDigest(text: string): Buffer {
   return crypto.createHash("sha256").update(text, "utf8").digest();
 }

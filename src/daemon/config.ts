@@ -26,6 +26,8 @@ export interface DaemonConfig {
   heartbeatMs: number;
   /** Extra TCP listener, HOST:PORT; a non-loopback host requires `token`. */
   listen?: ListenAddress;
+  /** Web dashboard and /metrics listener (HTTP/1.1), `[HOST:]PORT`; always behind the token. */
+  dashboard?: ListenAddress;
   /** Bearer token every TCP request must carry (the Unix socket needs none). Never logged. */
   token?: string;
   /** Certificate and key files: the TCP listener speaks TLS (h2 over ALPN) when set. */
@@ -87,6 +89,7 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     historyRetentionMs: duration(get("history-retention"), "history-retention", 7 * 86_400_000, 1),
     heartbeatMs: duration(get("heartbeat"), "heartbeat", 15_000, 10),
     listen,
+    dashboard: parseDashboard(get("dashboard")),
     token,
     tls: tlsFiles(get("tls-cert"), get("tls-key")),
     logFile: get("log-file") ?? paths.log,
@@ -170,6 +173,17 @@ export function parseListen(text: string | undefined): ListenAddress | undefined
   if (!match || port > 65535) throw new Error(`--listen must be HOST:PORT (for example 127.0.0.1:7777), not "${text}"`);
   const host = match[1] ?? match[2] ?? "";
   return { host, port, loopback: isLoopback(host) };
+}
+
+/** Parses the dashboard's `[HOST:]PORT`: a bare port listens on 127.0.0.1. */
+export function parseDashboard(text: string | undefined): ListenAddress | undefined {
+  if (!text) return undefined;
+  const withHost = /^\d+$/.test(text) ? `127.0.0.1:${text}` : text;
+  try {
+    return parseListen(withHost);
+  } catch {
+    throw new Error(`--dashboard must be PORT or HOST:PORT (for example 8080 or 127.0.0.1:8080), not "${text}"`);
+  }
 }
 
 /** Validates the store URL; the default is the SQLite file in the home. */

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { AskRunner } from "../asks/ask-runner.js";
+import { Dashboard } from "../dashboard/dashboard.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
 import type { ServiceContext } from "../service/context.js";
@@ -52,6 +53,8 @@ export class Daemon {
     readonly log: Logger,
     private readonly releaseLock: () => void,
     private readonly shutdownController: AbortController,
+    /** The web dashboard and metrics (`--dashboard`), when served. */
+    readonly dashboard?: Dashboard,
   ) {}
 
   /** Addresses listened on ("unix:/…", "127.0.0.1:7777"). */
@@ -79,6 +82,8 @@ export class Daemon {
         busyTimeoutMs: config.busyTimeoutMs,
         onWarning: (message) => log.warn(message),
       });
+      // Built after the poller (it needs the service context); the poller's events reach it once it exists.
+      let dashboard: Dashboard | undefined;
       const lease = new Lease(store, log, config.leaseMs);
       const eventListeners = new Set<(event: EventRecord) => void>();
       const asks = new AskRunner({
@@ -102,18 +107,21 @@ export class Daemon {
         onError: (err) => log.warn("poller tick failed; retrying next tick", { err }),
         onEvent: (event) => {
           for (const listener of eventListeners) listener(event);
+          dashboard?.metrics.observeEvent(event);
           dispatchHooks(hooks, event, log);
         },
       });
       const shutdown = new AbortController();
       const ctx = serviceContext(config, store, hub, poller, asks, shutdown.signal, () => created);
+      dashboard = config.dashboard ? new Dashboard(config.dashboard, config, ctx) : undefined;
       const server = buildServer(routes(ctx), {
         maxRequestBytes: config.maxRequestBytes,
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,
+        outerInterceptors: dashboard ? [dashboard.metrics.interceptor()] : [],
         log,
       });
-      const daemon = new Daemon(config, store, hub, poller, asks, lease, server, log, releaseLock, shutdown);
+      const daemon = new Daemon(config, store, hub, poller, asks, lease, server, log, releaseLock, shutdown, dashboard);
       created = daemon;
       const health = store.health;
       health.onChange(() =>
@@ -162,6 +170,7 @@ export class Daemon {
     const { listen: tcp, tls: tlsFiles, token } = this.config;
     const tls = tcp && tlsFiles ? loadTls(tlsFiles) : undefined;
     this.listeners.push(await listenUnix(this.server.createServer("unix"), this.config.paths.socket));
+    await this.dashboard?.listen(this.server.handle, this.log);
     if (!tcp) return;
     this.listeners.push(await listenTcp(this.server.createServer("tcp", tls), tcp.host, tcp.port));
     this.log.info("TCP listener", { address: this.listeners.at(-1)!.address, tls: Boolean(tls), token: Boolean(token) });
@@ -178,7 +187,7 @@ export class Daemon {
 
   private async shutdown(reason: string): Promise<void> {
     this.log.info("daemon stopping", { reason });
-    const closing = this.listeners.map((l) => l.close());
+    const closing = [...this.listeners.map((l) => l.close()), this.dashboard?.close()];
     clearTimeout(this.probeTimer);
     const steps: Array<[string, () => unknown]> = [
       ["report NOT_SERVING", () => this.shutdownController.abort("daemon stopping")],
@@ -233,6 +242,7 @@ function serviceContext(
     requestStop: () => setTimeout(() => void daemon()?.stop("StopDaemon"), 10),
     asks,
     defaultAskTimeoutMs: config.askTimeoutMs,
+    dashboard: () => daemon()?.dashboard,
   };
 }
 

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     process.stderr.write(`claude-comms daemon: ${(err as Error).message}\n`);
     process.exit(err instanceof AlreadyRunningError ? EXIT_ALREADY_RUNNING : 1);
   }
-  const ready = { event: "ready", pid: process.pid, listen: daemon.listen, store: daemon.store.description };
+  const dashboard = daemon.dashboard?.listening;
+  const ready = { event: "ready", pid: process.pid, listen: daemon.listen, store: daemon.store.description, ...(dashboard ? { dashboard } : {}) };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void daemon.stop(signal));
   process.on("unhandledRejection", (err) => daemon.log.error("unhandled rejection", { err }));

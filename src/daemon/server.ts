@@ -1,3 +1,4 @@
+import type http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
 import { createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
@@ -35,6 +36,8 @@ export interface ServerOptions {
   idleConnectionMs?: number;
   /** Bearer token required on TCP listeners (never on the Unix socket); none when unset. */
   token?: string;
+  /** Interceptors run outside every other (the metrics' one): they see each call's final code. */
+  outerInterceptors?: Interceptor[];
   log: Logger;
 }
 
@@ -63,6 +66,11 @@ export interface BuiltServer {
    */
   sockets: Set<net.Socket>;
   inflight: InFlight;
+  /**
+   * Serves one Connect request arriving some other way (the dashboard's HTTP/1.1 listener),
+   * tagged with its peer.
+   */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, peer: Peer): void;
 }
 
 /** Registers every service on a Connect router: ours, health and reflection. */
@@ -87,7 +95,7 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
   const sockets = new Set<net.Socket>();
   const peers = new WeakMap<object, Peer>();
   // The error interceptor is outermost, so refusals by the inner ones get their codes mapped.
-  const interceptors: Interceptor[] = [errorInterceptor(options.log, inflight)];
+  const interceptors: Interceptor[] = [...(options.outerInterceptors ?? []), errorInterceptor(options.log, inflight)];
   if (options.token) interceptors.push(bearerAuthInterceptor(options.token));
   const handler = connectNodeAdapter({
     routes: register,
@@ -113,7 +121,8 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
       plain: track(http2.createServer({ settings }, tlsRequiredHandler(register))),
     }));
   };
-  return { createServer, sessions, sockets, inflight };
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, peer: Peer) => (peers.set(req, peer), handler(req, res));
+  return { createServer, sessions, sockets, inflight, handle };
 }
 
 // Answers every call FAILED_PRECONDITION "requires TLS", in the caller's own protocol.

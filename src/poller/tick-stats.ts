@@ -7,6 +7,8 @@ export class TickStats {
   lastTickAt = 0;
   /** Duration of the last tick that did work, in ms. */
   lastTickMs = 0;
+  /** Called with the duration (ms) of every tick that did work: the metrics' histogram. */
+  onTick: ((ms: number) => void) | undefined;
   private readonly recent: Array<[number, number]> = [];
 
   /** Records a tick that was skipped because nothing changed. */
@@ -22,6 +24,7 @@ export class TickStats {
     this.ticks++;
     this.lastTickAt = Date.now();
     this.lastTickMs = now - startedMono;
+    this.onTick?.(this.lastTickMs);
     this.addEvents(events, now);
   }
 

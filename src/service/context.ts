@@ -12,6 +12,14 @@ export interface DaemonFacts {
   listen: string[];
 }
 
+/** The web dashboard as the handlers see it. */
+export interface DashboardLinks {
+  /** "127.0.0.1:8080" once listening. */
+  readonly listening: string | undefined;
+  /** A one-time link to the page; undefined while not listening. */
+  createLink(): { url: string; expiresAt: number } | undefined;
+}
+
 /** Everything the service handlers use. */
 export interface ServiceContext {
   store: Store;
@@ -34,4 +42,6 @@ export interface ServiceContext {
   asks: AskRunner;
   /** Timeout of an ask that names none, in ms. */
   defaultAskTimeoutMs: number;
+  /** The web dashboard, when the daemon serves one (`--dashboard`). */
+  dashboard(): DashboardLinks | undefined;
 }

@@ -3,9 +3,12 @@ import { isLoopback } from "../shared/loopback.js";
 
 /** Who is calling: through which listener, and from which address. */
 export interface Peer {
-  /** The Unix socket (trusted by its file permissions) or the TCP listener. */
-  listener: "unix" | "tcp";
-  /** The remote IP address on TCP; undefined on the Unix socket. */
+  /**
+   * The Unix socket (trusted by its file permissions), the TCP listener, or the dashboard's
+   * HTTP/1.1 listener (which authenticates every request itself: bearer or session cookie).
+   */
+  listener: "unix" | "tcp" | "dashboard";
+  /** The remote IP address on TCP and the dashboard; undefined on the Unix socket. */
   address?: string;
 }
 

@@ -4,7 +4,7 @@ import type { PollingService } from "../../gen/claude_comms/v1/polling_service_p
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
 import { getMessage, listMessages } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
-import { InvalidInputError, NotFoundError } from "../shared/errors.js";
+import { FailedPreconditionError, InvalidInputError, NotFoundError } from "../shared/errors.js";
 import { isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
@@ -116,6 +116,9 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         headSeq: BigInt(ctx.hub.headSeq),
         listen: facts.listen,
         storeBytes: BigInt(store.sizeBytes()),
+        agentsRunning: ctx.asks.running,
+        agentsQueued: ctx.asks.queued,
+        dashboard: ctx.dashboard()?.listening ?? "",
         ticks: {
           ticks: BigInt(stats.ticks),
           skippedTicks: BigInt(stats.skipped),
@@ -131,6 +134,12 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       requireLocalPeer(context, "StopDaemon");
       ctx.requestStop();
       return {};
+    },
+
+    async createDashboardLink() {
+      const link = ctx.dashboard()?.createLink();
+      if (!link) throw new FailedPreconditionError("this daemon serves no dashboard: start it with --dashboard PORT (or CLAUDE_COMMS_DASHBOARD=PORT)");
+      return { url: link.url, expireTime: timestampFromMs(link.expiresAt) };
     },
   };
 }

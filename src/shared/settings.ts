@@ -21,6 +21,7 @@ export const SETTINGS = {
   "history-retention": { env: "CLAUDE_COMMS_HISTORY_RETENTION", default: "7d", help: "how long events stay in the log" },
   heartbeat: { env: "CLAUDE_COMMS_HEARTBEAT", default: "15s", help: "heartbeat interval of idle watch streams" },
   listen: { env: "CLAUDE_COMMS_LISTEN", default: "", help: "also listen on TCP HOST:PORT; a non-loopback host needs a token" },
+  dashboard: { env: "CLAUDE_COMMS_DASHBOARD", default: "", help: "serve the web dashboard and /metrics on [HOST:]PORT (host 127.0.0.1 unless given); always behind the token" },
   "token-file": { env: "CLAUDE_COMMS_TOKEN_FILE", default: "", help: "file whose first line is the bearer token TCP clients must send" },
   token: { env: "CLAUDE_COMMS_TOKEN", default: "", help: "the bearer token itself (a variable only: a flag would show it in ps)", flag: false },
   "tls-cert": { env: "CLAUDE_COMMS_TLS_CERT", default: "", help: "PEM certificate (chain): the TCP listener speaks TLS" },

@@ -12,8 +12,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What tsconfig.json compiles, plus the files that change how it is compiled or bundled. */
 const SOURCE_DIRS = ["src", "gen", "bench", "test", "examples"];
 const SOURCE_FILES = ["tsconfig.json", "package.json"];
-/** Written last by `npm run build` (rolldown runs after tsc succeeds): its time is the build's. */
-const LAST_OUTPUT = "dist/src/cli/bundle/main.js";
+/** Written last by `npm run build` (the dashboard page, after tsc and the CLI bundle): its time is the build's. */
+const LAST_OUTPUT = "dist/src/dashboard/assets/index.html";
 
 /** The newest modification time (ms) of the TypeScript files under `dir`. */
 function newestTs(dir) {

@@ -20,6 +20,8 @@ interface ReadyLine {
   pid: number;
   listen: string[];
   store: string;
+  /** The dashboard's address, when it serves one. */
+  dashboard?: string;
 }
 
 /**
@@ -65,11 +67,12 @@ function checked(name: string, value: string): string {
   if (["interval", "retention", "heartbeat", "history-retention", "busy-timeout", "ask-timeout", "lease"].includes(name)) {
     durationOption(value, `--${name}`);
   }
-  if (name === "listen") {
+  if (name === "dashboard" && /^\d{1,5}$/.test(value)) return value;
+  if (name === "listen" || name === "dashboard") {
     try {
       return checkAddress(value);
     } catch (error) {
-      throw usageError((error as Error).message.replace("invalid address", "invalid --listen"));
+      throw usageError((error as Error).message.replace("invalid address", `invalid --${name}`));
     }
   }
   if (PATH_SETTINGS.has(name)) return value === "-" ? value : path.resolve(value);
@@ -90,6 +93,7 @@ async function startDetached(ctx: CommandContext, args: string[], env: NodeJS.Pr
   child.stderr?.destroy();
   if (ctx.globals.json) ctx.out(JSON.stringify(ready));
   else ctx.out(`daemon started (pid ${ready.pid}), listening on ${ready.listen.join(", ")}`);
+  if (ready.dashboard && !ctx.globals.json) ctx.out(`dashboard on http://${ready.dashboard}/ (open it with: claude-comms dashboard --open)`);
   return 0;
 }
 

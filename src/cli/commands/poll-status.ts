@@ -30,6 +30,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       ["ticks", ticks ? `${ticks.ticks} (${ticks.skippedTicks} skipped), last ${formatTime(ticks.lastTickTime)}` : "-"],
       ["events", ticks ? `${ticks.events} (${ticks.eventsPerSecond.toFixed(1)}/s over the last minute)` : "-"],
       ["listen", status.listen.join(", ") || "-"],
+      ["agents", `${status.agentsRunning} running, ${status.agentsQueued} queued`],
+      ["dashboard", status.dashboard ? `http://${status.dashboard}/` : "-"],
     ]),
   );
   return 0;
