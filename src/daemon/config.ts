@@ -37,6 +37,9 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   /** One JSON object per line (default), or human-readable text. */
   logFormat: LogFormat;
+  /** Rotate the log file at this size, bytes (default 10 MiB), keeping `logFiles` old ones (default 3). */
+  logMaxBytes: number;
+  logFiles: number;
   synchronous: "NORMAL" | "FULL";
   /** How long a write waits for another writer's lock, ms (default 5 s). */
   busyTimeoutMs: number;
@@ -95,6 +98,8 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     logFile: get("log-file") ?? paths.log,
     logLevel: oneOf(get("log-level") ?? "info", "log-level", LOG_LEVELS),
     logFormat: oneOf(get("log-format") ?? "json", "log-format", LOG_FORMATS),
+    logMaxBytes: number("log-max-bytes", 10 * 1024 * 1024),
+    logFiles: wholeNumber(get("log-files"), "log-files", 3),
     synchronous: oneOf((get("synchronous") ?? "normal").toUpperCase(), "synchronous", ["NORMAL", "FULL"] as const),
     busyTimeoutMs: duration(get("busy-timeout"), "busy-timeout", 5000, 0),
     maxWatchers: number("max-watchers", 20_000),
@@ -155,6 +160,13 @@ function positiveInt(text: string | undefined, name: string, fallback: number): 
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, not "${text}"`);
+  return n;
+}
+
+function wholeNumber(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number (0 or more), not "${text}"`);
   return n;
 }
 

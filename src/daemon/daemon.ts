@@ -4,12 +4,14 @@ import { Dashboard } from "../dashboard/dashboard.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
 import type { ServiceContext } from "../service/context.js";
+import { setUnreadableReporter } from "../service/readable.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
 import { isTerminalEvent } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";
 import { Lease } from "./lease.js";
+import { homeToken } from "./home-token.js";
 import { acquireLock } from "./lock.js";
 import { listenTcp, listenUnix, type Listener } from "./listeners.js";
 import { openLogger, type Logger } from "./logger.js";
@@ -67,12 +69,23 @@ export class Daemon {
     return new Promise((resolve) => (this.stopping ? void this.stopping.then(resolve) : this.onStopped.push(resolve)));
   }
 
-  /** Starts a daemon on `config.paths.home`; AlreadyRunningError when one runs there. */
-  static async start(config: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
-    fs.mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
-    fs.chmodSync(config.paths.home, 0o700);
-    const releaseLock = acquireLock(config.paths.lock, config.paths.socket);
-    const log = openLogger(config.logFile, config.logLevel, config.logFormat);
+  /**
+   * Starts a daemon on `config.paths.home`; AlreadyRunningError when one runs there. Its
+   * `config.token` is always set: the configured token, or the home's (see homeToken).
+   */
+  static async start(given: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
+    fs.mkdirSync(given.paths.home, { recursive: true, mode: 0o700 });
+    fs.chmodSync(given.paths.home, 0o700);
+    const releaseLock = acquireLock(given.paths.lock, given.paths.socket, given.paths.pid);
+    let config = given;
+    try {
+      // Every TCP listener needs a token, loopback included: without one configured, the home's.
+      config = { ...given, token: given.token ?? homeToken(given.paths.token) };
+    } catch (err) {
+      releaseLock();
+      throw err;
+    }
+    const log = openLogger(config.logFile, config.logLevel, config.logFormat, { maxBytes: config.logMaxBytes, keep: config.logFiles });
     let store: Store | undefined;
     let created: Daemon | undefined;
     try {
@@ -82,6 +95,9 @@ export class Daemon {
         busyTimeoutMs: config.busyTimeoutMs,
         onWarning: (message) => log.warn(message),
       });
+      setUnreadableReporter((source, reason) =>
+        log.warn("a stored value cannot be sent; clients get a marker instead", { row: source.row, column: source.column, reason }),
+      );
       // Built after the poller (it needs the service context); the poller's events reach it once it exists.
       let dashboard: Dashboard | undefined;
       const lease = new Lease(store, log, config.leaseMs);

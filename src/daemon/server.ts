@@ -110,11 +110,18 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
   const idleMs = options.idleConnectionMs ?? 300_000;
   const track = <S extends net.Server>(server: S) => (trackSessions(server, { sessions, sockets, idleMs }, options.log), server);
   const createServer = (listener: Peer["listener"], tls?: TlsMaterial) => {
+    let server: net.Server | undefined;
     const tagged = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-      peers.set(req, { listener, address: listener === "tcp" ? req.socket.remoteAddress : undefined });
+      const bound = server?.address();
+      peers.set(
+        req,
+        listener === "tcp"
+          ? { listener, address: req.socket.remoteAddress }
+          : { listener, socketPath: typeof bound === "string" ? bound : undefined },
+      );
       handler(req, res);
     };
-    if (!tls) return track(http2.createServer({ settings }, tagged));
+    if (!tls) return (server = track(http2.createServer({ settings }, tagged)));
     // Tracked too: a connection still silent (not yet handed on) is destroyed on stop as well.
     return track(createSniffingServer({
       tls: track(http2.createSecureServer({ settings, cert: tls.cert, key: tls.key, allowHTTP1: false }, tagged)),

@@ -6,7 +6,7 @@ import { InvalidInputError } from "../shared/errors.js";
 import { deleteModule, getModule, listModules, upsertModule, type ModuleRecord } from "../store/modules.js";
 import type { ServiceContext } from "./context.js";
 import { metadataFromProto, moduleToProto } from "./convert.js";
-import { requireLocalPeer } from "./peer.js";
+import { requireOwnerOverUnixSocket } from "./peer.js";
 import { optionalDurationMs, optionalId, requireId } from "./validate.js";
 
 // The question goes to the agent's stdin, so no argv limit applies; a bound still keeps one
@@ -19,10 +19,11 @@ export function moduleService(ctx: ServiceContext): ServiceImpl<typeof ModuleSer
   return {
     async registerModule(req, context) {
       const input = checkModule(req.module);
-      // A command of the caller's choosing would run on this host: callers on it only.
-      if (input.agentCommand.length > 0) requireLocalPeer(context, "registering a module with an agent_command");
+      // A command of the caller's choosing would run on this host as the daemon's user: that user only.
+      if (input.agentCommand.length > 0) requireOwnerOverUnixSocket(context, "registering a module with an agent_command");
+      // So would settings that widen what the agent may do (permission mode, tools, env).
       const widening = wideningSetting(input.agentSettings);
-      if (widening) requireLocalPeer(context, `registering a module with ${widening}`);
+      if (widening) requireOwnerOverUnixSocket(context, `registering a module with ${widening}`);
       const created = await store.write((trx) => upsertModule(trx, input));
       return { module: moduleToProto(await getModule(store.reader, input.name)), created };
     },

@@ -29,6 +29,8 @@ export const SETTINGS = {
   "log-file": { env: "CLAUDE_COMMS_LOG_FILE", default: "$HOME/daemon.log", help: "log file, - for stderr" },
   "log-level": { env: "CLAUDE_COMMS_LOG_LEVEL", default: "info", help: "debug, info, warn or error" },
   "log-format": { env: "CLAUDE_COMMS_LOG_FORMAT", default: "json", help: "json (one object per line) or text" },
+  "log-max-bytes": { env: "CLAUDE_COMMS_LOG_MAX_BYTES", default: "10485760", help: "rotate the log file once it reaches this size" },
+  "log-files": { env: "CLAUDE_COMMS_LOG_FILES", default: "3", help: "rotated log files kept (daemon.log.1 … .N)" },
   synchronous: { env: "CLAUDE_COMMS_SYNCHRONOUS", default: "normal", help: "SQLite synchronous: normal or full" },
   "busy-timeout": { env: "CLAUDE_COMMS_BUSY_TIMEOUT", default: "5s", help: "wait for another writer's lock" },
   "max-watchers": { env: "CLAUDE_COMMS_MAX_WATCHERS", default: "20000", help: "concurrent watch streams" },

@@ -1,4 +1,4 @@
-// README "Reliability", row 10 (an agent's flood is cut off, the WAL stays bounded). Issue 13 §3: an agent flooding its output neither grows the store without bound nor slows
+// README "Reliability", row 16 (an agent's flood is cut off, the WAL stays bounded). Issue 13 §3: an agent flooding its output neither grows the store without bound nor slows
 // every reader. A message's content is capped (--max-content-bytes): past it the agent's
 // group is ended and the response fails "answer exceeds …"; an AppendContent past it is
 // refused and changes nothing; the WAL stays within its bound and reads stay fast. Prints
