@@ -49,6 +49,8 @@ export interface DaemonConfig {
   watchQueue: number;
   /** Largest request accepted, bytes (default 4 MiB). */
   maxRequestBytes: number;
+  /** Largest content of a message, bytes (default 4 MiB): appends past it are refused. */
+  maxContentBytes: number;
   /** Longest timeout a request may carry, ms (default 7 days). */
   maxTimeoutMs: number;
   /** Agent command (argv) for modules without their own; default ["claude"]. */
@@ -103,6 +105,7 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     maxWatchers: number("max-watchers", 20_000),
     watchQueue: number("watch-queue", 10_000),
     maxRequestBytes: number("max-request-bytes", 4 * 1024 * 1024),
+    maxContentBytes: number("max-content-bytes", 4 * 1024 * 1024),
     idleConnectionMs: duration(get("idle-connection"), "idle-connection", 300_000, 100),
     maxTimeoutMs: duration(get("max-timeout"), "max-timeout", 7 * 86_400_000, 1),
     agentCommand: (get("agent-command") ?? "claude").split(/\s+/).filter(Boolean),

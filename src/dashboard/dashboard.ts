@@ -27,8 +27,8 @@ export class Dashboard {
     const wal = config.store.startsWith("sqlite:") ? `${config.store.slice("sqlite:".length)}-wal` : undefined;
     this.metrics = new DaemonMetrics({
       watchers: () => ctx.watchers.count,
-      agentsRunning: () => ctx.agents.running,
-      agentsQueued: () => ctx.agents.queued,
+      agentsRunning: () => ctx.asks.running,
+      agentsQueued: () => ctx.asks.queued,
       monitored: () => ctx.poller.monitored,
       headSeq: () => ctx.hub.headSeq,
       ticks: () => ({ ticks: ctx.poller.stats.ticks, skipped: ctx.poller.stats.skipped }),

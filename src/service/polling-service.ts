@@ -8,10 +8,10 @@ import type {
   WatchMessagesResponse,
 } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
-import { getMessage, listMessages, setStatus } from "../store/messages.js";
+import { getMessage, listMessages } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
 import { FailedPreconditionError, InvalidInputError, NotFoundError } from "../shared/errors.js";
-import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
+import { isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
 import { requireLocalPeer } from "./peer.js";
@@ -84,8 +84,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
     async cancelMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
       const reason = req.reason || "cancelled";
-      await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES));
-      ctx.agents.cancel(messageId, reason);
+      await ctx.asks.cancel(messageId, reason);
       return { message: messageToProto(await getMessage(store.reader, messageId)) };
     },
 
@@ -103,8 +102,8 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         headSeq: BigInt(ctx.hub.headSeq),
         listen: facts.listen,
         storeBytes: BigInt(store.sizeBytes()),
-        agentsRunning: ctx.agents.running,
-        agentsQueued: ctx.agents.queued,
+        agentsRunning: ctx.asks.running,
+        agentsQueued: ctx.asks.queued,
         dashboard: ctx.dashboard()?.listening ?? "",
         ticks: {
           ticks: BigInt(stats.ticks),

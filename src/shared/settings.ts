@@ -37,6 +37,7 @@ export const SETTINGS = {
   "watch-queue": { env: "CLAUDE_COMMS_WATCH_QUEUE", default: "10000", help: "events queued per watcher" },
   "idle-connection": { env: "CLAUDE_COMMS_IDLE_CONNECTION", default: "5m", help: "close a connection with no call in flight for this long" },
   "max-request-bytes": { env: "CLAUDE_COMMS_MAX_REQUEST_BYTES", default: "4194304", help: "largest request" },
+  "max-content-bytes": { env: "CLAUDE_COMMS_MAX_CONTENT_BYTES", default: "4194304", help: "largest content of a message; an agent's answer past it fails" },
   "max-timeout": { env: "CLAUDE_COMMS_MAX_TIMEOUT", default: "7d", help: "longest timeout a request may ask for" },
   "agent-command": { env: "CLAUDE_COMMS_AGENT_COMMAND", default: "claude", help: "agent CLI run by ask" },
   "ask-timeout": { env: "CLAUDE_COMMS_ASK_TIMEOUT", default: "10m", help: "timeout of an ask that names none" },

@@ -14,6 +14,7 @@ interface AskOptions {
   from: string;
   to: string;
   thread?: string;
+  newSession?: boolean;
   timeout?: string;
   wait?: boolean;
 }
@@ -35,6 +36,7 @@ export async function run(ctx: CommandContext, opts: AskOptions, words: string[]
       toModule: opts.to,
       question,
       threadId: opts.thread,
+      newSession: opts.newSession ?? false,
       timeout: timeoutMs ? durationFromMs(timeoutMs) : undefined,
     },
     { timeoutMs: UNARY_TIMEOUT_MS },
