@@ -121,7 +121,7 @@ describe("local peers", () => {
 });
 
 describe("RegisterModule with an agent_command", () => {
-  it("is PERMISSION_DENIED from another machine and writes nothing; allowed locally, and without one from anywhere", async () => {
+  it("is PERMISSION_DENIED over TCP, loopback included, and writes nothing; allowed on the Unix socket, and without one from anywhere", async () => {
     const store = await openStore({ path: path.join(temp.home, "modules.db") });
     try {
       // The handler reaches only the store; the rest of a daemon's context plays no part here.
@@ -145,15 +145,16 @@ describe("RegisterModule with an agent_command", () => {
       } catch (err) {
         refused = err;
       }
-      expect(toConnectError(refused)).toMatchObject({
-        code: Code.PermissionDenied,
-        rawMessage:
-          "registering a module with an agent_command is allowed only from this machine (the Unix socket or a loopback address), not from 203.0.113.9",
-      });
+      const refusal =
+        "registering a module with an agent_command is accepted only over the daemon's Unix socket, by the user it runs as, never over TCP: run the command on the daemon's host as that user";
+      expect(toConnectError(refused)).toMatchObject({ code: Code.PermissionDenied, rawMessage: refusal });
+      // Loopback TCP is no better: any local user can reach it.
+      const loopback = contextOf({ listener: "tcp", address: "127.0.0.1" });
+      await expect(service.registerModule(withCommand, loopback)).rejects.toMatchObject({ message: refusal });
       expect(await listModules(store.reader)).toEqual([]);
       const plain = create(RegisterModuleRequestSchema, { module: { name: "m2", directory: temp.home } });
       expect((await service.registerModule(plain, remote)).created).toBe(true);
-      const local = contextOf({ listener: "tcp", address: "127.0.0.1" });
+      const local = contextOf({ listener: "unix" });
       expect((await service.registerModule(withCommand, local)).module?.agentCommand).toEqual(["/bin/sh", "-c", "id"]);
     } finally {
       await store.close();

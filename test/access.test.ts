@@ -44,7 +44,8 @@ describe("bearer token on TCP", () => {
   });
 
   it("refuses TCP calls without the right token UNAUTHENTICATED, saying what is expected", async () => {
-    const missing = createPollingClient({ address, ...FAST });
+    // This home has no generated token (the daemon was given one): nothing is sent.
+    const missing = createPollingClient({ address, home: temp.home, ...FAST });
     await expect(missing.getDaemonStatus({})).rejects.toMatchObject({
       code: Code.Unauthenticated,
       rawMessage: "missing bearer token: TCP requests to this daemon must carry the header 'authorization: Bearer <token>'",

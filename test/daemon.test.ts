@@ -163,7 +163,7 @@ describe("daemon graceful stop", () => {
     expect(err.code).toBe(Code.Unavailable);
     expect(err.rawMessage).toMatch(/resume with after_seq=\d+/);
     expect(fs.existsSync(daemon.socket)).toBe(false);
-    expect(fs.existsSync(path.join(temp.home, "daemon.lock"))).toBe(false);
+    expect(fs.existsSync(path.join(temp.home, "daemon.pid"))).toBe(false);
     temp.cleanup();
   });
 

@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSetting } from "../src/shared/settings.js";
 import { connectClients } from "./helpers/clients.js";
+import { collect } from "./helpers/collect.js";
 import { startDashboardDaemon, type DashboardDaemon } from "./helpers/dashboard.js";
 import { startDaemonProcess } from "./helpers/daemon-process.js";
 import { makeTempHome } from "./helpers/temp-home.js";
@@ -106,6 +107,8 @@ describe("dashboard access", () => {
   it("serves /metrics in the Prometheus text format with the daemon's families", async () => {
     await d.clients.messages.createMessage({ threadId: "t-metrics", messageId: "m-metrics", content: "x" });
     await d.clients.polling.showMessage({ messageId: "no-such-message" }).catch(() => undefined);
+    // A gRPC watch is served beneath the Connect router (the fast path) and counted all the same.
+    await collect(d.clients.polling.watchMessage({ messageId: "no-such-message" }));
     const reply = await request(d.address, "/metrics", { headers: { authorization: `Bearer ${d.token}` } });
     expect(reply.status).toBe(200);
     expect(reply.headers["content-type"]).toContain("text/plain; version=0.0.4");
@@ -118,6 +121,7 @@ describe("dashboard access", () => {
     const rpcs = families.get("claude_comms_rpc_requests_total")!;
     expect(rpcs.type).toBe("counter");
     expect(rpcs.samples).toContainEqual({ name: "claude_comms_rpc_requests_total", labels: { method: "claude_comms.v1.PollingService/ShowMessage", code: "not_found" }, value: 1 });
+    expect(rpcs.samples).toContainEqual({ name: "claude_comms_rpc_requests_total", labels: { method: "claude_comms.v1.PollingService/WatchMessage", code: "not_found" }, value: 1 });
     expect(families.get("claude_comms_events_total")!.samples.find((s) => s.labels.kind === "created")?.value).toBeGreaterThanOrEqual(1);
     expect(families.get("claude_comms_store_bytes")!.samples[0]!.value).toBeGreaterThan(0);
   });

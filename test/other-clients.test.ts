@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDaemonProcess, type DaemonProcess } from "./helpers/daemon-process.js";
@@ -28,10 +30,13 @@ describe("standard clients run the whole flow", () => {
     temp.cleanup();
   });
 
+  /** The header carrying the token the daemon generated into its home (TCP needs it). */
+  const bearer = () => `authorization: Bearer ${fs.readFileSync(path.join(temp.home, "token"), "utf8").trim()}`;
+
   /** `buf curl` arguments for a method on a target. */
   const bufArgs = (target: Target, method: string, body: unknown) => [
     "curl", "--protocol", "grpc", "--http2-prior-knowledge",
-    ...(target === "unix" ? ["--unix-socket", daemon.socket] : []),
+    ...(target === "unix" ? ["--unix-socket", daemon.socket] : ["-H", bearer(), "--reflect-header", "*"]),
     "-d", JSON.stringify(body),
     `http://${target === "unix" ? "localhost" : daemon.listen[1]}/claude_comms.v1.${method}`,
   ];
@@ -84,7 +89,7 @@ describe("standard clients run the whole flow", () => {
     it(`curl (Connect protocol, JSON): creates, adds, shows and waits for a message over ${target}`, async () => {
       const id = `curl-flow-${target}`;
       const post = async (method: string, body: unknown) => {
-        const where = target === "unix" ? ["--unix-socket", daemon.socket, "http://localhost"] : [`http://${daemon.listen[1]}`];
+        const where = target === "unix" ? ["--unix-socket", daemon.socket, "http://localhost"] : ["-H", bearer(), `http://${daemon.listen[1]}`];
         const url = `${where.pop()}/claude_comms.v1.${method}`;
         const args = ["-sS", "--http2-prior-knowledge", ...where, "-H", "content-type: application/json", "-d", JSON.stringify(body), "-w", "\n%{http_code}", url];
         const res = await runProgram(requireTool("curl", "curl"), args);

@@ -68,8 +68,8 @@ describe("the Python example client", () => {
     expectCompleted(res.stdout, "py-unix");
   });
 
-  it("does the same over TCP", async () => {
-    const res = await python(["--address", plain.listen[1]!, "--message", "py-tcp"]);
+  it("does the same over TCP, with the token the daemon generated into its home", async () => {
+    const res = await python(["--address", plain.listen[1]!, "--token-file", `${temp.home}/p/token`, "--message", "py-tcp"]);
     expect(res.stderr).toBe("");
     expectCompleted(res.stdout, "py-tcp");
   });

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createClient } from "@connectrpc/connect";
@@ -35,7 +37,7 @@ describe("health and reflection", () => {
     const where =
       target === "unix"
         ? ["--unix-socket", daemon.socket, "http://localhost"]
-        : [`http://${daemon.listen[1]}`];
+        : ["-H", `authorization: Bearer ${fs.readFileSync(path.join(temp.home, "token"), "utf8").trim()}`, "--reflect-header", "*", `http://${daemon.listen[1]}`];
     const [base, ...rest] = where.reverse();
     const url = args[0]?.startsWith("/") ? `${base}${args.shift()}` : base!;
     const { stdout } = await run(BUF, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...rest.reverse(), ...args, url], { timeout: 30_000 });

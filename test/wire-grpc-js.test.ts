@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
@@ -21,7 +22,16 @@ interface PollingStub extends grpc.Client {
   WatchMessage(req: object): grpc.ClientReadableStream<{ event: Record<string, unknown> }>;
 }
 
-function loadStub(target: string): PollingStub {
+// The token every TCP call needs; grpc-js sends no call credentials on an insecure channel.
+const withToken = (token: string): grpc.Interceptor => (options, nextCall) =>
+  new grpc.InterceptingCall(nextCall(options), {
+    start: (metadata, listener, next) => {
+      metadata.set("authorization", `Bearer ${token}`);
+      next(metadata, listener);
+    },
+  });
+
+function loadStub(target: string, token?: string): PollingStub {
   const definition = protoLoader.loadSync(path.join(PROTO_DIR, "claude_comms/v1/polling_service.proto"), {
     includeDirs: [PROTO_DIR],
     keepCase: true,
@@ -31,9 +41,9 @@ function loadStub(target: string): PollingStub {
     oneofs: true,
   });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    claude_comms: { v1: { PollingService: new (target: string, creds: grpc.ChannelCredentials) => PollingStub } };
+    claude_comms: { v1: { PollingService: new (target: string, creds: grpc.ChannelCredentials, options: grpc.ClientOptions) => PollingStub } };
   };
-  return new pkg.claude_comms.v1.PollingService(target, grpc.credentials.createInsecure());
+  return new pkg.claude_comms.v1.PollingService(target, grpc.credentials.createInsecure(), { interceptors: token ? [withToken(token)] : [] });
 }
 
 const call = <T>(fn: (cb: Callback<T>) => void) =>
@@ -76,7 +86,7 @@ describe("wire compatibility with @grpc/grpc-js", () => {
   for (const transport of ["unix socket", "tcp"] as const) {
     it(`adds, shows and watches a message to its end over the ${transport}`, async () => {
       const target = transport === "tcp" ? daemon.listen[1]! : `unix://${daemon.socket}`;
-      const stub = loadStub(target);
+      const stub = loadStub(target, transport === "tcp" ? fs.readFileSync(path.join(temp.home, "token"), "utf8").trim() : undefined);
       const id = `wire-${transport.replace(" ", "-")}`;
       await ours.messages.createMessage({ threadId: "t-wire", messageId: id, module: "py" });
 

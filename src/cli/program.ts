@@ -161,6 +161,13 @@ function addModuleCommands(program: Command, lazy: Lazy): void {
     .requiredOption("--dir <path>", "working directory of the module's agent")
     .option("--system-prompt <text>", "system prompt for the agent")
     .option("--agent-command <cmd>", "agent command line, split on whitespace (default: the daemon's)")
+    .option("--model <model>", "the agent's model, e.g. sonnet (default: Claude Code's)")
+    .option("--permission-mode <mode>", "default, acceptEdits, plan or bypassPermissions (default: Claude Code's)")
+    .option("--allowed-tool <tool>", "a tool the agent may use without asking, e.g. 'Bash(git:*)' (repeatable)", collect, [] as string[])
+    .option("--disallowed-tool <tool>", "a tool the agent may not use (repeatable)", collect, [] as string[])
+    .option("--max-turns <n>", "the most turns the agent takes (default: Claude Code's)")
+    .option("--append-system-prompt <text>", "added to Claude Code's own system prompt")
+    .option("--env <name=value>", "an environment variable for the agent (repeatable)", collect, [] as string[])
     .action(lazy(async () => (await import("./commands/module.js")).add));
   module.command("list").description("list the registered modules")
     .action(lazy(async () => (await import("./commands/module.js")).list));
@@ -172,6 +179,7 @@ function addModuleCommands(program: Command, lazy: Lazy): void {
     .requiredOption("--from <module>", "the asking module")
     .requiredOption("--to <module>", "the module to ask")
     .option("--thread <id>", "ask in this thread (default: a new one)")
+    .option("--new-session", "start a new agent session (default: resume the thread's session with the module)")
     .option("--timeout <s>", "how long the agent may run (default: the daemon's, 10m)")
     .option("--wait", "stream the answer to stdout; exit with its status's code")
     .action(lazy(async () => (await import("./commands/ask.js")).run));

@@ -1,6 +1,8 @@
+import fs from "node:fs";
 import net from "node:net";
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { isLoopback } from "../shared/loopback.js";
 import { homePaths, resolveHome } from "../shared/paths.js";
 
 /** Options for {@link createTransport}; also accepted by every `createXClient` factory. */
@@ -12,7 +14,11 @@ export interface TransportOptions {
   home?: string;
   /** `HOST:PORT` of a daemon listening on TCP; when set, the Unix socket is not used. */
   address?: string;
-  /** Bearer token sent with every call (required by daemons bound to a non-loopback address). */
+  /**
+   * Bearer token sent with every call; every TCP listener requires one. Default with a
+   * loopback `address`: the token the home's daemon generated into `<home>/token` when it was
+   * started without one (so its owner needs none of these options on the same host).
+   */
   token?: string;
   /**
    * PEM certificate(s) of the authority that signed the daemon's TLS certificate. With
@@ -52,7 +58,8 @@ export function describeTarget(options: TransportOptions = {}): string {
  */
 export function createTransport(options: TransportOptions = {}): Transport {
   const interceptors = [...(options.interceptors ?? [])];
-  if (options.token) interceptors.push(bearerInterceptor(options.token));
+  const token = options.token ?? (options.address ? homeTokenFor(options.address, options.home) : undefined);
+  if (token) interceptors.push(bearerInterceptor(token));
   const common = {
     interceptors,
     ...(options.idleConnectionTimeoutMs === undefined
@@ -82,6 +89,17 @@ export function checkAddress(address: string): string {
     throw new TypeError(`invalid address "${address}": use HOST:PORT, for example 127.0.0.1:7777`);
   }
   return address;
+}
+
+// The home's generated token, sent only to a loopback address (never across the network).
+function homeTokenFor(address: string, home: string | undefined): string | undefined {
+  const host = /^\[?([^\]]*)\]?:\d+$/.exec(address)?.[1];
+  if (!isLoopback(host)) return undefined;
+  try {
+    return fs.readFileSync(homePaths(resolveHome(home)).token, "utf8").split("\n")[0]!.trim() || undefined;
+  } catch {
+    return undefined; // no generated token (the daemon was given one, or never started here)
+  }
 }
 
 function bearerInterceptor(token: string): Interceptor {

@@ -36,6 +36,9 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   /** One JSON object per line (default), or human-readable text. */
   logFormat: LogFormat;
+  /** Rotate the log file at this size, bytes (default 10 MiB), keeping `logFiles` old ones (default 3). */
+  logMaxBytes: number;
+  logFiles: number;
   synchronous: "NORMAL" | "FULL";
   /** How long a write waits for another writer's lock, ms (default 5 s). */
   busyTimeoutMs: number;
@@ -45,6 +48,8 @@ export interface DaemonConfig {
   watchQueue: number;
   /** Largest request accepted, bytes (default 4 MiB). */
   maxRequestBytes: number;
+  /** Largest content of a message, bytes (default 4 MiB): appends past it are refused. */
+  maxContentBytes: number;
   /** Longest timeout a request may carry, ms (default 7 days). */
   maxTimeoutMs: number;
   /** Agent command (argv) for modules without their own; default ["claude"]. */
@@ -92,11 +97,14 @@ export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = proce
     logFile: optional("log-file") ?? paths.log,
     logLevel: get("log-level") satisfies LogLevel,
     logFormat: get("log-format") satisfies LogFormat,
+    logMaxBytes: get("log-max-bytes"),
+    logFiles: get("log-files"),
     synchronous: get("synchronous") === "full" ? "FULL" : "NORMAL",
     busyTimeoutMs: get("busy-timeout"),
     maxWatchers: get("max-watchers"),
     watchQueue: get("watch-queue"),
     maxRequestBytes: get("max-request-bytes"),
+    maxContentBytes: get("max-content-bytes"),
     idleConnectionMs: get("idle-connection"),
     maxTimeoutMs: get("max-timeout"),
     agentCommand: get("agent-command"),

@@ -1,16 +1,17 @@
 import fs from "node:fs";
-import { AgentSupervisor } from "../agent/index.js";
+import { AskRunner } from "../asks/ask-runner.js";
 import { Dashboard } from "../dashboard/dashboard.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
-import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
+import { setUnreadableReporter } from "../service/readable.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
-import { isTerminalEvent } from "../store/records.js";
+import type { EventRecord } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";
 import { hookDispatcher, type DaemonHooks } from "./hooks.js";
 import { Lease } from "./lease.js";
+import { homeToken } from "./home-token.js";
 import { acquireLock } from "./lock.js";
 import { listenTcp, listenUnix, type Listener } from "./listeners.js";
 import { openLogger, type Logger } from "./logger.js";
@@ -40,7 +41,7 @@ export class Daemon {
     readonly store: Store,
     readonly hub: Hub,
     readonly poller: Poller,
-    readonly agents: AgentSupervisor,
+    readonly asks: AskRunner,
     private readonly lease: Lease,
     private readonly server: BuiltServer,
     readonly log: Logger,
@@ -60,12 +61,23 @@ export class Daemon {
     return new Promise((resolve) => (this.stopping ? void this.stopping.then(resolve) : this.onStopped.push(resolve)));
   }
 
-  /** Starts a daemon on `config.paths.home`; AlreadyRunningError when one runs there. */
-  static async start(config: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
-    fs.mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
-    fs.chmodSync(config.paths.home, 0o700);
-    const releaseLock = acquireLock(config.paths.lock, config.paths.socket);
-    const log = openLogger(config.logFile, config.logLevel, config.logFormat);
+  /**
+   * Starts a daemon on `config.paths.home`; AlreadyRunningError when one runs there. Its
+   * `config.token` is always set: the configured token, or the home's (see homeToken).
+   */
+  static async start(given: DaemonConfig, hooks: DaemonHooks = {}): Promise<Daemon> {
+    fs.mkdirSync(given.paths.home, { recursive: true, mode: 0o700 });
+    fs.chmodSync(given.paths.home, 0o700);
+    const releaseLock = acquireLock(given.paths.lock, given.paths.socket, given.paths.pid);
+    let config = given;
+    try {
+      // Every TCP listener needs a token, loopback included: without one configured, the home's.
+      config = { ...given, token: given.token ?? homeToken(given.paths.token) };
+    } catch (err) {
+      releaseLock();
+      throw err;
+    }
+    const log = openLogger(config.logFile, config.logLevel, config.logFormat, { maxBytes: config.logMaxBytes, keep: config.logFiles });
     let store: Store | undefined;
     let created: Daemon | undefined;
     try {
@@ -75,16 +87,27 @@ export class Daemon {
         busyTimeoutMs: config.busyTimeoutMs,
         onWarning: (message) => log.warn(message),
       });
-      const holder: { daemon?: Daemon; ctx?: ServiceContext; dashboard?: Dashboard } = {};
+      setUnreadableReporter((source, reason) =>
+        log.warn("a stored value cannot be sent; clients get a marker instead", { row: source.row, column: source.column, reason }),
+      );
+      // Built after the poller (it needs the service context); the poller's events reach it once it exists.
+      let dashboard: Dashboard | undefined;
       const lease = new Lease(store, log, config.leaseMs);
+      const eventListeners = new Set<(event: EventRecord) => void>();
+      const asks = new AskRunner({
+        store,
+        events: (listener) => (eventListeners.add(listener), () => eventListeners.delete(listener)),
+        daemonId: lease.daemonId,
+        agentCommand: config.agentCommand,
+        maxAgents: config.maxAgents,
+        maxContentBytes: config.maxContentBytes,
+        onError: (message, fields) => log.error(message, fields),
+      });
+      // Before the lease fails and forgets the runs earlier daemons left: their groups end first.
+      const orphans = await asks.endOrphans(store.dialect.name === "sqlite");
+      if (orphans) log.warn("ended agents an earlier daemon left running", { count: orphans });
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
-      const agents = new AgentSupervisor({
-        maxAgents: config.maxAgents,
-        onQueuedCancel: (id, reason) =>
-          void dropQueuedAsk(holder.ctx!, id, reason).catch((err) => log.error("could not end a dropped ask", { id, err })),
-        onJobError: (id, err) => log.error("agent run failed to record its outcome", { id, err }),
-      });
       const opened = store;
       const dispatchHooks = hookDispatcher(hooks, () => opened.reader, log);
       const poller = new Poller(store, hub, {
@@ -93,25 +116,25 @@ export class Daemon {
         historyRetentionMs: config.historyRetentionMs,
         onError: (err) => log.warn("poller tick failed; retrying next tick", { err }),
         onEvent: (event) => {
-          // A response that ended by other means (cancel, deadline, another writer) stops its agent.
-          if (isTerminalEvent(event) && agents.has(event.messageId)) agents.cancel(event.messageId, `message became ${event.toStatus}`);
-          holder.dashboard?.metrics.observeEvent(event);
+          for (const listener of eventListeners) listener(event);
+          dashboard?.metrics.observeEvent(event);
           dispatchHooks(event);
         },
       });
       const shutdown = new AbortController();
-      const ctx = serviceContext(config, store, hub, poller, agents, lease.daemonId, shutdown.signal, () => holder.daemon);
-      holder.ctx = ctx;
-      const dashboard = (holder.dashboard = config.dashboard && new Dashboard(config.dashboard, config, ctx));
+      const ctx = serviceContext(config, store, hub, poller, asks, shutdown.signal, () => created);
+      dashboard = config.dashboard ? new Dashboard(config.dashboard, config, ctx) : undefined;
       const server = buildServer(routes(ctx), {
         maxRequestBytes: config.maxRequestBytes,
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,
         outerInterceptors: dashboard ? [dashboard.metrics.interceptor()] : [],
         log,
+        watches: ctx,
+        watchEnded: dashboard ? (method, error) => dashboard.metrics.streamEnded(method, error) : undefined,
       });
-      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown, dashboard);
-      holder.daemon = created = daemon;
+      const daemon = new Daemon(config, store, hub, poller, asks, lease, server, log, releaseLock, shutdown, dashboard);
+      created = daemon;
       const health = store.health;
       health.onChange(() =>
         health.serving
@@ -184,7 +207,7 @@ export class Daemon {
       ["finish unary calls", () => this.server.inflight.drained(UNARY_GRACE_MS)],
       ["close connections", () => closeSessions(this.server, SESSION_GRACE_MS)],
       ["close listeners", () => Promise.all(closing)],
-      ["stop agents", () => this.agents.close()],
+      ["stop agents", () => this.asks.close()],
       ["give up the lease", () => this.lease.stop()],
       ["stop poller", () => this.poller.close()],
       ["close store", () => this.store.close()],
@@ -207,8 +230,7 @@ function serviceContext(
   store: Store,
   hub: Hub,
   poller: Poller,
-  agents: AgentSupervisor,
-  daemonId: string,
+  asks: AskRunner,
   shutdown: AbortSignal,
   daemon: () => Daemon | undefined,
 ): ServiceContext {
@@ -218,6 +240,7 @@ function serviceContext(
     poller,
     heartbeatMs: config.heartbeatMs,
     maxTimeoutMs: config.maxTimeoutMs,
+    maxContentBytes: config.maxContentBytes,
     watchers: { count: 0 },
     shutdown,
     facts: () => ({
@@ -229,9 +252,7 @@ function serviceContext(
     }),
     // After the response is on its way: stopping first would refuse the call itself.
     requestStop: () => setTimeout(() => void daemon()?.stop("StopDaemon"), 10),
-    agents,
-    daemonId,
-    agentCommand: config.agentCommand,
+    asks,
     defaultAskTimeoutMs: config.askTimeoutMs,
     dashboard: () => daemon()?.dashboard,
   };

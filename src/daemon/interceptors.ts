@@ -1,4 +1,4 @@
-import { Code, type Interceptor } from "@connectrpc/connect";
+import { Code, type ConnectError, type Interceptor } from "@connectrpc/connect";
 import { toConnectError } from "../service/errors.js";
 import type { Logger } from "./logger.js";
 
@@ -29,14 +29,7 @@ export class InFlight {
  * calls in flight.
  */
 export function errorInterceptor(log: Logger, inflight: InFlight): Interceptor {
-  const map = (err: unknown, procedure: string, signal: AbortSignal) => {
-    const mapped = toConnectError(err);
-    // The client resetting its stream (with whatever code it chose) is its leaving, not our failure.
-    const clientLeft = signal.aborted && err === signal.reason;
-    if (mapped.code === Code.Internal && !clientLeft) log.error("request failed", { procedure, err });
-    else log.debug("request refused", { procedure, code: Code[mapped.code], error: mapped.rawMessage });
-    return mapped;
-  };
+  const map = (err: unknown, procedure: string, signal: AbortSignal) => reportError(log, err, procedure, signal);
   return (next) => async (req) => {
     const procedure = req.method.name;
     const unary = req.method.methodKind === "unary";
@@ -51,6 +44,36 @@ export function errorInterceptor(log: Logger, inflight: InFlight): Interceptor {
       if (unary) inflight.done();
     }
   };
+}
+
+// How a request's stream fails when its client resets it or hangs up mid-request.
+const CLIENT_GONE = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_INVALID_STREAM", "ERR_STREAM_DESTROYED", "ECONNRESET", "EPIPE"]);
+
+/**
+ * True when a call failed because its client left (a stream reset with whatever code it chose,
+ * a socket destroyed, a body cut short): the client's doing, not a daemon error.
+ */
+function clientLeft(err: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted && err === signal.reason) return true;
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string" && CLIENT_GONE.has(e.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Maps an error to the ConnectError a client sees (toConnectError) and logs it: the
+ * unexpected ones at error level with their original cause, refusals at debug. Shared by the
+ * interceptor and the gRPC watch fast path.
+ */
+export function reportError(log: Logger, err: unknown, procedure: string, signal: AbortSignal): ConnectError {
+  const mapped = toConnectError(err);
+  // The client resetting its stream (with whatever code it chose) is its leaving, not our failure.
+  if (clientLeft(err, signal)) log.debug("client left", { procedure, error: (err as Error)?.message });
+  else if (mapped.code === Code.Internal) log.error("request failed", { procedure, err });
+  else log.debug("request refused", { procedure, code: Code[mapped.code], error: mapped.rawMessage });
+  return mapped;
 }
 
 /**

@@ -1,4 +1,5 @@
-import fs from "node:fs";
+import { openLogSink, type LogRotation } from "./log-file.js";
+import { RepeatLimiter, REPEAT_WINDOW_MS } from "./log-limiter.js";
 
 /** Log levels, least to most severe. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -19,21 +20,29 @@ export interface Logger {
 }
 
 /**
- * Opens a logger on a file (appended, mode 0600) or on stderr ("-"): JSON lines by default,
- * or text. Lines below `level` are dropped. A failing log write never takes the daemon down.
+ * Opens a logger on a file (appended, mode 0600, rotated at `rotation.maxBytes`) or on stderr
+ * ("-"): JSON lines by default, or text. Lines below `level` are dropped; a warning or error
+ * repeating one written in the last minute is counted instead, and summed up in one line. A
+ * failing log write never takes the daemon down.
  */
-export function openLogger(target: string, level: LogLevel = "info", format: LogFormat = "json"): Logger {
+export function openLogger(
+  target: string,
+  level: LogLevel = "info",
+  format: LogFormat = "json",
+  rotation: LogRotation = { maxBytes: 0, keep: 0 },
+): Logger {
   const min = LOG_LEVELS.indexOf(level);
-  const fd = target === "-" ? 2 : fs.openSync(target, "a", 0o600);
+  const sink = openLogSink(target, rotation);
   const render = format === "json" ? jsonLine : textLine;
+  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) =>
+    sink.write(`${render(new Date().toISOString(), lvl, msg, fields)}\n`);
+  const limiter = new RepeatLimiter((lvl, msg, repeated) =>
+    emit(lvl as LogLevel, `${msg} (repeated ${repeated} more times within ${REPEAT_WINDOW_MS / 1000} s)`, { repeated }),
+  );
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LOG_LEVELS.indexOf(lvl) < min) return;
-    const line = render(new Date().toISOString(), lvl, msg, fields);
-    try {
-      fs.writeSync(fd, `${line}\n`);
-    } catch {
-      // Nowhere left to report a logging failure; keep serving.
-    }
+    if ((lvl === "warn" || lvl === "error") && !limiter.admit(lvl, msg, detailOf(fields))) return;
+    emit(lvl, msg, fields);
   };
   return {
     debug: (msg, fields) => write("debug", msg, fields),
@@ -41,9 +50,17 @@ export function openLogger(target: string, level: LogLevel = "info", format: Log
     warn: (msg, fields) => write("warn", msg, fields),
     error: (msg, fields) => write("error", msg, fields),
     close: () => {
-      if (fd !== 2) fs.closeSync(fd);
+      limiter.close();
+      sink.close();
     },
   };
+}
+
+// What makes two warnings "the same": their error's text (a stack differs by call site only).
+function detailOf(fields: Record<string, unknown> = {}): string {
+  return Object.values(fields)
+    .map((v) => (v instanceof Error ? v.message : typeof v === "string" ? v : ""))
+    .join("\u0000");
 }
 
 function jsonLine(time: string, level: LogLevel, msg: string, fields?: Record<string, unknown>): string {

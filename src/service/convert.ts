@@ -12,6 +12,15 @@ import {
   type Thread,
 } from "../../gen/claude_comms/v1/message_pb.js";
 import { InvalidInputError } from "../shared/errors.js";
+import {
+  jsonDepth,
+  MAX_METADATA_BYTES,
+  MAX_METADATA_DEPTH,
+  readableCount,
+  readableMetadata,
+  readableSeconds,
+  readableText,
+} from "./readable.js";
 import { ModuleSchema, type Module } from "../../gen/claude_comms/v1/module_service_pb.js";
 import type { ModuleRecord } from "../store/modules.js";
 import {
@@ -42,11 +51,15 @@ const KIND_TO_PROTO: Record<EventKindName, EventKind> = {
   progress: EventKind.PROGRESS,
   registered: EventKind.REGISTERED,
   unregistered: EventKind.UNREGISTERED,
+  agent_tool_use: EventKind.AGENT_TOOL_USE,
+  agent_tool_error: EventKind.AGENT_TOOL_ERROR,
+  agent_retry: EventKind.AGENT_RETRY,
+  agent_result: EventKind.AGENT_RESULT,
 };
 
 /** The protobuf enum of a stored status (UNSPECIFIED for null). */
 export function statusToProto(status: StatusName | null): MessageStatus {
-  return status ? STATUS_TO_PROTO[status] : MessageStatus.UNSPECIFIED;
+  return (status && STATUS_TO_PROTO[status]) ?? MessageStatus.UNSPECIFIED;
 }
 
 /**
@@ -78,37 +91,42 @@ export function durationFromMillis(ms: number): Duration {
   return create(DurationSchema, { seconds: BigInt(seconds), nanos: nanosTotal - seconds * 1e9 });
 }
 
-/** Stored metadata text as a JSON object: a non-object value is wrapped as {"value": …}. */
-export function metadataToProto(text: string | null): JsonObject | undefined {
-  if (!text) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as JsonObject;
-    return { value: value as JsonObject[string] };
-  } catch {
-    return { value: text };
+/**
+ * JSON text to store for request metadata (null when empty). Metadata nested deeper than
+ * MAX_METADATA_DEPTH or larger than MAX_METADATA_BYTES is InvalidInputError: every reader
+ * (our CLI, other languages' decoders) could not take it back.
+ */
+export function metadataFromProto(metadata: JsonObject | undefined, field = "metadata"): string | null {
+  if (!metadata || !Object.keys(metadata).length) return null;
+  const text = JSON.stringify(metadata);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_METADATA_BYTES) {
+    throw new InvalidInputError(`${field} is ${bytes} bytes as JSON; the limit is ${MAX_METADATA_BYTES / 1024} KiB`);
   }
-}
-
-/** JSON text to store for request metadata (null when empty). */
-export function metadataFromProto(metadata: JsonObject | undefined): string | null {
-  return metadata && Object.keys(metadata).length ? JSON.stringify(metadata) : null;
+  const depth = jsonDepth(text);
+  if (depth > MAX_METADATA_DEPTH) {
+    throw new InvalidInputError(`${field} is nested ${depth} levels deep; the limit is ${MAX_METADATA_DEPTH} levels`);
+  }
+  return text;
 }
 
 /** A Message from its record. */
+// Every stored value passes a readable* guard (readable.ts): other writers may have put anything there.
 export function messageToProto(record: MessageRecord): Message {
+  const row = readableText(record.messageId, { row: "?", column: "message_id" });
+  const at = (column: string) => ({ row, column });
   return create(MessageSchema, {
-    messageId: record.messageId,
-    threadId: record.threadId,
-    module: record.module,
-    type: record.type,
+    messageId: row,
+    threadId: readableText(record.threadId, at("thread_id")),
+    module: readableText(record.module, at("module")),
+    type: readableText(record.type, at("type")),
     status: statusToProto(record.status),
-    contentLength: BigInt(record.contentLength),
-    error: record.error,
-    metadata: metadataToProto(record.metadata),
-    createTime: timestampFromSeconds(record.createdAt),
-    updateTime: timestampFromSeconds(record.updatedAt),
-    completeTime: record.completedAt === null ? undefined : timestampFromSeconds(record.completedAt),
+    contentLength: BigInt(readableCount(record.contentLength, at("content_length"))),
+    error: readableText(record.error, at("error")),
+    metadata: readableMetadata(record.metadata, at("metadata")),
+    createTime: timestampFromSeconds(readableSeconds(record.createdAt, at("timestamp"))),
+    updateTime: timestampFromSeconds(readableSeconds(record.updatedAt, at("updated_at"))),
+    completeTime: record.completedAt === null ? undefined : timestampFromSeconds(readableSeconds(record.completedAt, at("completed_at"))),
     monitor: record.monitor
       ? create(MonitorSchema, {
           registerTime: timestampFromSeconds(record.monitor.registeredAt),
@@ -116,7 +134,8 @@ export function messageToProto(record: MessageRecord): Message {
           labels: record.monitor.labels,
         })
       : undefined,
-    content: record.content ?? "",
+    // Content is as long as it is (read it in parts with content_from); only its type is guarded.
+    content: typeof record.content === "string" ? record.content : readableText(record.content, at("content")),
   });
 }
 
@@ -131,16 +150,17 @@ export function eventToProto(record: EventRecord): Event {
 }
 
 function convertEvent(record: EventRecord): Event {
+  const at = (column: string) => ({ row: `event ${record.seq}`, column });
   return create(EventSchema, {
     seq: BigInt(record.seq),
-    messageId: record.messageId,
-    threadId: record.threadId,
+    messageId: readableText(record.messageId, at("message_id")),
+    threadId: readableText(record.threadId, at("thread_id")),
     kind: KIND_TO_PROTO[record.kind] ?? EventKind.UNSPECIFIED,
     fromStatus: statusToProto(record.fromStatus),
     toStatus: statusToProto(record.toStatus),
-    contentLength: BigInt(record.contentLength),
-    time: timestampFromSeconds(record.time),
-    detail: record.detail,
+    contentLength: BigInt(readableCount(record.contentLength, at("content_length"))),
+    time: timestampFromSeconds(readableSeconds(record.time, at("time"))),
+    detail: readableText(record.detail, at("detail")),
   });
 }
 
@@ -154,7 +174,7 @@ export function snapshotEvent(message: MessageRecord, seq: number): Event {
     toStatus: statusToProto(message.status),
     contentLength: BigInt(message.contentLength),
     time: timestampFromMs(Date.now()),
-    detail: message.error,
+    detail: readableText(message.error, { row: String(message.messageId), column: "error" }),
     message: messageToProto(message),
   });
 }
@@ -166,12 +186,14 @@ export function heartbeatEvent(seq: number): Event {
 
 /** A Thread from its record. */
 export function threadToProto(record: ThreadRecord): Thread {
+  const row = readableText(record.threadId, { row: "?", column: "thread_id" });
+  const at = (column: string) => ({ row: `thread ${row}`, column });
   return create(ThreadSchema, {
-    threadId: record.threadId,
-    title: record.title,
-    modules: record.modules,
-    metadata: metadataToProto(record.metadata),
-    createTime: timestampFromSeconds(record.createdAt),
+    threadId: row,
+    title: readableText(record.title, at("title")),
+    modules: record.modules.map((m) => readableText(m, at("modules"))),
+    metadata: readableMetadata(record.metadata, at("metadata")),
+    createTime: timestampFromSeconds(readableSeconds(record.createdAt, at("timestamp"))),
   });
 }
 
@@ -183,6 +205,13 @@ export function moduleToProto(record: ModuleRecord): Module {
     systemPrompt: record.systemPrompt,
     agentCommand: record.agentCommand,
     updateTime: timestampFromSeconds(record.updatedAt),
+    model: record.agentSettings.model ?? "",
+    permissionMode: record.agentSettings.permissionMode ?? "",
+    allowedTools: record.agentSettings.allowedTools ?? [],
+    disallowedTools: record.agentSettings.disallowedTools ?? [],
+    maxTurns: record.agentSettings.maxTurns ?? 0,
+    appendSystemPrompt: record.agentSettings.appendSystemPrompt ?? "",
+    env: record.agentSettings.env ?? {},
   });
 }
 

@@ -26,13 +26,35 @@ function checkId(value: string, field: string): string {
   return value;
 }
 
-/** A Duration as milliseconds: undefined or zero → null; negative or over `maxMs` is invalid. */
+/** Largest |seconds| of a google.protobuf.Duration (10,000 years), as protobuf defines it. */
+const MAX_DURATION_SECONDS = 315_576_000_000n;
+
+/**
+ * A Duration as milliseconds: undefined or zero → null; negative or over `maxMs` is invalid,
+ * and so is one protobuf itself calls invalid (nanos outside ±999,999,999, seconds and nanos of
+ * opposite signs, seconds past ±10,000 years), whatever it would have computed to.
+ */
 export function optionalDurationMs(value: Duration | undefined, field: string, maxMs: number): number | null {
   if (!value) return null;
+  checkDuration(value, field);
   const ms = durationMs(value);
   if (!Number.isFinite(ms) || ms < 0) throw new InvalidInputError(`${field} must not be negative`);
   if (ms > maxMs) throw new InvalidInputError(`${field} is over the limit of ${Math.round(maxMs / 1000)} s`);
   return ms === 0 ? null : ms;
+}
+
+function checkDuration(value: Duration, field: string): void {
+  const { seconds, nanos } = value;
+  const shown = `{seconds: ${seconds}, nanos: ${nanos}}`;
+  if (!Number.isInteger(nanos) || nanos < -999_999_999 || nanos > 999_999_999) {
+    throw new InvalidInputError(`${field} ${shown} is not a valid duration: nanos must be between -999999999 and 999999999`);
+  }
+  if ((seconds > 0n && nanos < 0) || (seconds < 0n && nanos > 0)) {
+    throw new InvalidInputError(`${field} ${shown} is not a valid duration: seconds and nanos must have the same sign`);
+  }
+  if (seconds > MAX_DURATION_SECONDS || seconds < -MAX_DURATION_SECONDS) {
+    throw new InvalidInputError(`${field} ${shown} is not a valid duration: seconds must be within ±${MAX_DURATION_SECONDS}`);
+  }
 }
 
 /** Checks monitor labels: at most 64, keys not empty, keys and values at most 256 characters. */

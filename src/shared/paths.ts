@@ -8,6 +8,10 @@ export interface HomePaths {
   database: string;
   log: string;
   lock: string;
+  /** The running daemon's pid (informational: the lock is `lock`). */
+  pid: string;
+  /** The bearer token generated for TCP listeners when none is configured (0600). */
+  token: string;
 }
 
 /** The home directory: `--home`, else `$CLAUDE_COMMS_HOME`, else `~/.claude-comms`. */
@@ -24,5 +28,7 @@ export function homePaths(home: string): HomePaths {
     database: path.join(home, "comms.db"),
     log: path.join(home, "daemon.log"),
     lock: path.join(home, "daemon.lock"),
+    pid: path.join(home, "daemon.pid"),
+    token: path.join(home, "token"),
   };
 }

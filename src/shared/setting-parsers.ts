@@ -39,6 +39,15 @@ export const count: SettingParser<number> = (text, flag) => {
   return n;
 };
 
+/** A whole number, 0 or more. */
+export const wholeNumber: SettingParser<number> = (text, flag) => {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) {
+    throw new SettingError(`${flag} must be a whole number (0 or more), not "${text}"`);
+  }
+  return n;
+};
+
 /** One of a few words (case-insensitive), returned in lowercase. */
 export function choice<T extends string>(allowed: readonly T[]): SettingParser<T> {
   return (text, flag) => {

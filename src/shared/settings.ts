@@ -1,4 +1,4 @@
-import { choice, count, dashboardAddress, duration, listenAddress, storeUrl, text, type SettingParser } from "./setting-parsers.js";
+import { choice, count, dashboardAddress, duration, listenAddress, storeUrl, text, wholeNumber, type SettingParser } from "./setting-parsers.js";
 
 /*
  * The one table of daemon settings: flag (the key), environment variable, default, parser
@@ -40,12 +40,15 @@ export const SETTINGS = {
   "log-file": { env: "CLAUDE_COMMS_LOG_FILE", default: "$HOME/daemon.log", derived: true, parse: text, help: "log file, - for stderr" },
   "log-level": { env: "CLAUDE_COMMS_LOG_LEVEL", default: "info", parse: choice(["debug", "info", "warn", "error"] as const), help: "debug, info, warn or error" },
   "log-format": { env: "CLAUDE_COMMS_LOG_FORMAT", default: "json", parse: choice(["json", "text"] as const), help: "json (one object per line) or text" },
+  "log-max-bytes": { env: "CLAUDE_COMMS_LOG_MAX_BYTES", default: "10485760", parse: count, help: "rotate the log file once it reaches this size" },
+  "log-files": { env: "CLAUDE_COMMS_LOG_FILES", default: "3", parse: wholeNumber, help: "rotated log files kept (daemon.log.1 … .N)" },
   synchronous: { env: "CLAUDE_COMMS_SYNCHRONOUS", default: "normal", parse: choice(["normal", "full"] as const), help: "SQLite synchronous: normal or full" },
   "busy-timeout": { env: "CLAUDE_COMMS_BUSY_TIMEOUT", default: "5s", parse: duration(0), help: "wait for another writer's lock" },
   "max-watchers": { env: "CLAUDE_COMMS_MAX_WATCHERS", default: "20000", parse: count, help: "concurrent watch streams" },
   "watch-queue": { env: "CLAUDE_COMMS_WATCH_QUEUE", default: "10000", parse: count, help: "events queued per watcher" },
   "idle-connection": { env: "CLAUDE_COMMS_IDLE_CONNECTION", default: "5m", parse: duration(100), help: "close a connection with no call in flight for this long" },
-  "max-request-bytes": { env: "CLAUDE_COMMS_MAX_REQUEST_BYTES", default: "4194304", parse: count, help: "largest request, in bytes" },
+  "max-request-bytes": { env: "CLAUDE_COMMS_MAX_REQUEST_BYTES", default: "4194304", parse: count, help: "largest request" },
+  "max-content-bytes": { env: "CLAUDE_COMMS_MAX_CONTENT_BYTES", default: "4194304", parse: count, help: "largest content of a message; an agent's answer past it fails" },
   "max-timeout": { env: "CLAUDE_COMMS_MAX_TIMEOUT", default: "7d", parse: duration(1), help: "longest timeout a request may ask for" },
   "agent-command": { env: "CLAUDE_COMMS_AGENT_COMMAND", default: "claude", parse: (value, flag) => text(value, flag).split(/\s+/).filter(Boolean), help: "agent CLI run by ask (split on spaces)" },
   "ask-timeout": { env: "CLAUDE_COMMS_ASK_TIMEOUT", default: "10m", parse: duration(1), help: "timeout of an ask that names none" },

@@ -123,7 +123,8 @@ export function threadFromRow(row: ThreadRow): ThreadRecord {
     const parsed: unknown = row.modules ? JSON.parse(row.modules) : [];
     if (Array.isArray(parsed)) modules = parsed.map(String);
   } catch {
-    modules = row.modules ? row.modules.split(",").map((m) => m.trim()).filter(Boolean) : [];
+    // Not JSON: a comma-separated list (the original tool's writers), or whatever else is there.
+    modules = row.modules ? String(row.modules).split(",").map((m) => m.trim()).filter(Boolean) : [];
   }
   return {
     threadId: row.thread_id,

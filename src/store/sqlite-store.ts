@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import knexFactory from "knex";
+import { makePrivate } from "../shared/private-file.js";
 import { ChangeListeners } from "./change-listeners.js";
 import { SQLITE } from "./dialect.js";
 import { domainErrorFromDriver } from "./errors.js";
@@ -34,6 +35,9 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
   const { synchronous, busyTimeoutMs } = options;
   file = path.resolve(file);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Message content is private: SQLite gives -wal and -shm the database file's own mode.
+  makePrivate(file);
+  for (const side of ["-wal", "-shm"]) makePrivate(file + side, { optional: true });
   const knex = knexFactory({
     client: SqliteClient as unknown as typeof knexFactory.Client,
     connection: { filename: file },

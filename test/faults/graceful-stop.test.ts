@@ -76,7 +76,7 @@ describe("graceful stop under load", () => {
         for (const code of await Promise.all(waits)) count(waitCodes, code);
         exitMs.push(Math.round(performance.now() - started));
         if (fs.existsSync(daemon.socket)) socketLeft++;
-        if (fs.existsSync(path.join(temp.home, "daemon.lock"))) lockLeft++;
+        if (fs.existsSync(path.join(temp.home, "daemon.pid"))) lockLeft++;
         await sleep(100 + rng.int(200)); // clients meet a stopped daemon for a while
         daemon = await startDaemonProcess(temp.home, DAEMON_ARGS);
       }

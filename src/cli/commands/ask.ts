@@ -15,6 +15,7 @@ interface AskOptions {
   from: string;
   to: string;
   thread?: string;
+  newSession?: boolean;
   timeout?: string;
   wait?: boolean;
 }
@@ -36,6 +37,7 @@ export async function run(ctx: CommandContext, opts: AskOptions, words: string[]
       toModule: opts.to,
       question,
       threadId: opts.thread,
+      newSession: opts.newSession ?? false,
       timeout: timeoutMs ? durationFromMs(timeoutMs) : undefined,
     },
     { timeoutMs: UNARY_TIMEOUT_MS },
