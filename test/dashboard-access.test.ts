@@ -1,7 +1,7 @@
 import http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDashboard } from "../src/daemon/config.js";
+import { parseSetting } from "../src/shared/settings.js";
 import { connectClients } from "./helpers/clients.js";
 import { collect } from "./helpers/collect.js";
 import { startDashboardDaemon, type DashboardDaemon } from "./helpers/dashboard.js";
@@ -129,9 +129,9 @@ describe("dashboard access", () => {
 
 describe("dashboard setting", () => {
   it("takes PORT (on 127.0.0.1) or HOST:PORT, and says what it wants otherwise", () => {
-    expect(parseDashboard("8080")).toEqual({ host: "127.0.0.1", port: 8080, loopback: true });
-    expect(parseDashboard("[::1]:9000")).toEqual({ host: "::1", port: 9000, loopback: true });
-    expect(() => parseDashboard("nope")).toThrow(/--dashboard must be PORT or HOST:PORT/);
+    expect(parseSetting("dashboard", "8080")).toEqual({ host: "127.0.0.1", port: 8080, loopback: true });
+    expect(parseSetting("dashboard", "[::1]:9000")).toEqual({ host: "::1", port: 9000, loopback: true });
+    expect(() => parseSetting("dashboard", "nope")).toThrow(/--dashboard must be PORT or HOST:PORT/);
   });
 
   it("answers CreateDashboardLink FAILED_PRECONDITION when the daemon serves no dashboard", async () => {

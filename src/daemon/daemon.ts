@@ -8,8 +8,8 @@ import { setUnreadableReporter } from "../service/readable.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
-import { isTerminalEvent } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";
+import { hookDispatcher, type DaemonHooks } from "./hooks.js";
 import { Lease } from "./lease.js";
 import { homeToken } from "./home-token.js";
 import { acquireLock } from "./lock.js";
@@ -18,15 +18,7 @@ import { openLogger, type Logger } from "./logger.js";
 import { buildServer, routes, type BuiltServer } from "./server.js";
 import { loadTls } from "./tls.js";
 
-/** Callbacks for a daemon embedded in another Node process. */
-export interface DaemonHooks {
-  /** Every event of the log, in seq order, as the poller publishes it. */
-  onEvent?(event: EventRecord): void;
-  /** Every status change (and creation) of a message. */
-  onStatusChange?(event: EventRecord): void;
-  /** A message reached a terminal status. */
-  onComplete?(event: EventRecord): void;
-}
+export type { DaemonHooks } from "./hooks.js";
 
 const UNARY_GRACE_MS = 5000;
 const PROBE_MS = 5000;
@@ -116,6 +108,8 @@ export class Daemon {
       if (orphans) log.warn("ended agents an earlier daemon left running", { count: orphans });
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
+      const opened = store;
+      const dispatchHooks = hookDispatcher(hooks, () => opened.reader, log);
       const poller = new Poller(store, hub, {
         intervalMs: config.intervalMs,
         retentionMs: config.retentionMs,
@@ -124,7 +118,7 @@ export class Daemon {
         onEvent: (event) => {
           for (const listener of eventListeners) listener(event);
           dashboard?.metrics.observeEvent(event);
-          dispatchHooks(hooks, event, log);
+          dispatchHooks(event);
         },
       });
       const shutdown = new AbortController();
@@ -277,14 +271,4 @@ async function closeSessions(server: BuiltServer, graceMs: number): Promise<void
   );
   // destroy() after close() still waits for the peer to close; a client that stopped reading never does.
   for (const socket of server.sockets) socket.destroy();
-}
-
-function dispatchHooks(hooks: DaemonHooks, event: EventRecord, log: Logger): void {
-  try {
-    hooks.onEvent?.(event);
-    if (event.kind === "status_changed" || event.kind === "created") hooks.onStatusChange?.(event);
-    if (isTerminalEvent(event)) hooks.onComplete?.(event);
-  } catch (err) {
-    log.warn("a daemon hook threw", { err });
-  }
 }
