@@ -1,5 +1,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
+import { askStream } from "./ask-stream.js";
+import { cliList } from "./cli-list.js";
 import { cliWall } from "./cli-wall.js";
 import { daemonStart } from "./daemon-start.js";
 import { externalWriter } from "./external-writer.js";
@@ -43,6 +45,9 @@ const BENCHES: Bench[] = [
   { name: "memory", targets: [8], run: memory, limitS: [90, 400] },
   { name: "cli-wall", targets: [9], run: cliWall, limitS: [60, 300] },
   { name: "daemon-start", targets: [10], run: daemonStart, limitS: [60, 300] },
+  { name: "cli-list", targets: [15], run: cliList, limitS: [120, 400] },
+  // Issue 12: what streaming an agent's answer costs the store (no target of its own).
+  { name: "ask-stream", targets: [], run: askStream, limitS: [90, 300] },
   // Past one machine (no target of its own): needs PostgreSQL, see replicas.ts.
   { name: "replicas", targets: [], run: replicas, limitS: [120, 400] },
   // Against the peers a user could pick instead (etcd, Redis): targets 11–14.

@@ -21,3 +21,6 @@ export { pollMessageUntilComplete, type PollOptions, type PollResult } from "./l
 export { askModule, type AskOptions, type AskResult } from "./library/ask-module.js";
 export { startDaemon, type EmbeddedDaemon, type StartDaemonOptions } from "./library/start-daemon.js";
 export { EventKind, MessageStatus, type Event, type Message, type Thread } from "../gen/claude_comms/v1/message_pb.js";
+export { durationFromSeconds } from "./library/durations.js";
+// The helpers for the well-known types the requests and messages carry (Duration, Timestamp).
+export { durationFromMs, durationMs, timestampDate, timestampFromDate, timestampFromMs, timestampMs, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";

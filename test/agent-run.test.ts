@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { agentArgs, agentEnv, runAgent, type RunAgentOptions } from "../src/agent/run-agent.js";
+import { agentArgs } from "../src/agent/agent-settings.js";
+import { agentEnv, runAgent, type RunAgentOptions } from "../src/agent/run-agent.js";
 import type { AgentOutcome } from "../src/agent/outcome.js";
 import { FAKE_COMMAND, isAlive, killQuietly, makeTempDir, readPid, textCollector, waitFor } from "./fixtures/agent-kit.js";
 
@@ -276,9 +277,16 @@ describe("runAgent deadline and cancel", () => {
 });
 
 describe("agentArgs and agentEnv", () => {
-  it("builds the Claude Code argument vector", () => {
-    expect(agentArgs("q")).toEqual(["-p", "q", "--output-format", "stream-json", "--verbose"]);
-    expect(agentArgs("q", "s")).toEqual(["-p", "q", "--output-format", "stream-json", "--verbose", "--system-prompt", "s"]);
+  it("builds the Claude Code argument vector, the question never among it", () => {
+    const base = ["-p", "--output-format", "stream-json", "--verbose", "--include-partial-messages"];
+    expect(agentArgs()).toEqual(base);
+    expect(agentArgs({ systemPrompt: "s", resumeSessionId: "sid" })).toEqual([...base, "--resume", "sid", "--system-prompt", "s"]);
+    expect(agentArgs({
+      settings: { model: "sonnet", permissionMode: "plan", maxTurns: 3, appendSystemPrompt: "be brief", allowedTools: ["Read", "Bash(git:*)"], disallowedTools: ["Write"] },
+    })).toEqual([
+      ...base, "--append-system-prompt", "be brief", "--model", "sonnet", "--permission-mode", "plan", "--max-turns", "3",
+      "--allowedTools", "Read", "Bash(git:*)", "--disallowedTools", "Write",
+    ]);
   });
 
   it("drops CLAUDECODE so a nested-session guard does not refuse to start", () => {

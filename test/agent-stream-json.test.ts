@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { StreamJsonParser, type AgentResult, type StreamEvent } from "../src/agent/stream-json.js";
@@ -33,7 +34,7 @@ function cut(bytes: Buffer, points: number[]): Buffer[] {
   return pieces;
 }
 
-describe("StreamJsonParser", { timeout: 10_000 }, () => {
+describe("StreamJsonParser", { timeout: 30_000 }, () => {
   it("takes the answer from assistant text blocks and ignores tool use and tool results", () => {
     const events = parse([
       `${JSON.stringify({ type: "system", subtype: "init", session_id: "s1", cwd: "/m" })}\n`,
@@ -157,5 +158,61 @@ describe("StreamJsonParser", { timeout: 10_000 }, () => {
     const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
     const nestedObject = `${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}`;
     expect(() => parse([`${deep}\n${nestedObject}\n`])).not.toThrow();
+  });
+});
+
+/** A transcript of the real Claude Code 2.1.328 (test/fixtures/claude-code), as the daemon reads it. */
+function transcript(name: string): StreamEvent[] {
+  const bytes = readFileSync(new URL(`./fixtures/claude-code/${name}.jsonl`, import.meta.url));
+  return parse(cut(bytes, [7, 100, 1000, 1001, 5000]));
+}
+
+/** The answer after applying text and retract events in order. */
+function answerOf(events: StreamEvent[]): string {
+  let text = "";
+  for (const event of events) {
+    if (event.kind === "text") text += event.text;
+    else if (event.kind === "retract") text = text.slice(0, text.length - event.text.length);
+  }
+  return text;
+}
+
+const steps = (events: StreamEvent[]) => events.flatMap((e) => (e.kind === "step" ? [`${e.step.kind}: ${e.step.detail}`] : []));
+
+describe("StreamJsonParser on the real CLI's lines (--include-partial-messages)", () => {
+  it("streams the text deltas as they come, and the assistant line confirms them without repeating", () => {
+    const events = transcript("text-streamed");
+    const texts = events.filter((e) => e.kind === "text");
+    expect(texts.length).toBeGreaterThan(1); // one chunk per cut piece, not one at the end
+    expect(answerOf(events)).toBe("The quick brown fox jumps over the lazy dog, twice: the quick brown fox jumps over the lazy dog.");
+    expect(steps(events)).toEqual([expect.stringMatching(/^result: 1 turn, \$\d+\.\d{4}, \d+\.\d s$/)]);
+  });
+
+  it("joins the turns around a tool call and records the call as a step", () => {
+    const events = transcript("tool-use");
+    expect(answerOf(events)).toMatch(/\n\nIt printed hi\.$/);
+    expect(steps(events)[0]).toBe("tool_use: Bash: echo hi");
+    expect(steps(events).at(-1)).toMatch(/^result: 2 turns/);
+  });
+
+  it("takes back the deltas of a message whose connection was cut; the retry is the answer", () => {
+    const events = transcript("connection-cut-then-retry");
+    expect(events.some((e) => e.kind === "retract")).toBe(true);
+    expect(answerOf(events)).toBe("second try worked");
+    expect(steps(events)[0]).toMatch(/^retry: attempt 1\/10: unknown, next try in \d+\.\d s$/);
+  });
+
+  it("flags a 401 retry as fatal, and never takes the CLI's synthetic error notice for the answer", () => {
+    const events = transcript("auth-401-max-retries-2");
+    expect(events.find((e) => e.kind === "fatal")).toEqual({ kind: "fatal", error: { status: 401, error: "authentication_failed" } });
+    expect(answerOf(events)).toBe("");
+    const forbidden = transcript("permission-403");
+    expect(answerOf(forbidden)).toBe("");
+    expect(resultOf(forbidden)).toMatchObject({ isError: true, text: expect.stringContaining("API Error: 403") });
+  });
+
+  it("records a failed tool call as a tool_error step", () => {
+    const events = transcript("tool-needs-approval");
+    expect(steps(events)).toContainEqual(expect.stringMatching(/^tool_error: This command requires approval/));
   });
 });

@@ -86,4 +86,33 @@ describe("TextSink", { timeout: 5000 }, () => {
     expect(failing.calls).toEqual([]);
     expect(failing.errors.map((error) => (error as Error).message)).toEqual(["no start"]);
   });
+
+  it("runs queued work in order with the text: after what was pushed before it, before what follows", async () => {
+    const order: string[] = [];
+    const { sink } = makeSink({ deliver: async (text) => void order.push(`text ${text}`) });
+    sink.push("a");
+    sink.push("b");
+    sink.then(async () => void order.push("step"));
+    sink.push("c");
+    await sink.drain();
+    expect(order).toEqual(["text ab", "step", "text c"]);
+  });
+
+  it("retracts the tail: from the buffer while it waits, else by truncating what was delivered", async () => {
+    const truncated: string[] = [];
+    const { sink, calls } = makeSink({ truncate: async (kept) => void truncated.push(kept) });
+    sink.push("keep ");
+    await sleep(20); // delivered at once (the first batch)
+    sink.push("drop");
+    sink.retract("drop");
+    await sink.drain();
+    expect(calls).toEqual(["keep "]);
+    expect(truncated).toEqual([]);
+    sink.push("more");
+    await sink.drain();
+    sink.retract("e more");
+    await sink.drain();
+    expect(truncated).toEqual(["kee"]);
+    expect(sink.delivered).toBe("kee");
+  });
 });

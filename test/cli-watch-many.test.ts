@@ -44,6 +44,35 @@ describe("claude-comms poll watch --thread", () => {
     ]);
   });
 
+  it("opens with a snapshot of each message of the thread, then follows it live", async () => {
+    await c.messages.createMessage({ threadId: "ts", messageId: "s1", status: MessageStatus.PROCESSING, content: "half" });
+    const child = spawn(process.execPath, [CLI_MAIN, "--home", temp.home, "--json", "poll", "watch", "--thread", "ts"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await until(() => out.includes("EVENT_KIND_SNAPSHOT"));
+    await c.messages.setStatus({ messageId: "s1", status: MessageStatus.COMPLETE });
+    await until(() => out.includes("MESSAGE_STATUS_COMPLETE"));
+    child.kill("SIGTERM");
+    await exited;
+    const events = out.trim().split("\n").map((line) => JSON.parse(line).event).filter((e) => e.kind !== "EVENT_KIND_HEARTBEAT");
+    expect(events[0]).toMatchObject({ kind: "EVENT_KIND_SNAPSHOT", messageId: "s1", message: { status: "MESSAGE_STATUS_PROCESSING", contentLength: "4" } });
+    expect(events.at(-1)).toMatchObject({ kind: "EVENT_KIND_STATUS_CHANGED", messageId: "s1", toStatus: "MESSAGE_STATUS_COMPLETE" });
+  });
+
+  it("poll watch ID shows a message nobody registered grow", async () => {
+    await c.messages.createMessage({ threadId: "tu", messageId: "u1", status: MessageStatus.PROCESSING });
+    const child = spawn(process.execPath, [CLI_MAIN, "--home", temp.home, "poll", "watch", "u1"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await until(() => out.includes("snapshot"));
+    await c.messages.appendContent({ messageId: "u1", content: "growing" });
+    await until(() => /progress\s+processing\s+7 bytes/.test(out));
+    await c.messages.setStatus({ messageId: "u1", status: MessageStatus.COMPLETE });
+    expect(await exited).toBe(0);
+  });
+
   it("refuses a watch with neither an id nor a filter (exit 2)", async () => {
     const child = spawn(process.execPath, [CLI_MAIN, "--home", temp.home, "poll", "watch"], { stdio: ["ignore", "pipe", "pipe"] });
     let err = "";

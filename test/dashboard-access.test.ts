@@ -1,8 +1,9 @@
 import http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDashboard } from "../src/daemon/config.js";
+import { parseSetting } from "../src/shared/settings.js";
 import { connectClients } from "./helpers/clients.js";
+import { collect } from "./helpers/collect.js";
 import { startDashboardDaemon, type DashboardDaemon } from "./helpers/dashboard.js";
 import { startDaemonProcess } from "./helpers/daemon-process.js";
 import { makeTempHome } from "./helpers/temp-home.js";
@@ -106,6 +107,8 @@ describe("dashboard access", () => {
   it("serves /metrics in the Prometheus text format with the daemon's families", async () => {
     await d.clients.messages.createMessage({ threadId: "t-metrics", messageId: "m-metrics", content: "x" });
     await d.clients.polling.showMessage({ messageId: "no-such-message" }).catch(() => undefined);
+    // A gRPC watch is served beneath the Connect router (the fast path) and counted all the same.
+    await collect(d.clients.polling.watchMessage({ messageId: "no-such-message" }));
     const reply = await request(d.address, "/metrics", { headers: { authorization: `Bearer ${d.token}` } });
     expect(reply.status).toBe(200);
     expect(reply.headers["content-type"]).toContain("text/plain; version=0.0.4");
@@ -118,6 +121,7 @@ describe("dashboard access", () => {
     const rpcs = families.get("claude_comms_rpc_requests_total")!;
     expect(rpcs.type).toBe("counter");
     expect(rpcs.samples).toContainEqual({ name: "claude_comms_rpc_requests_total", labels: { method: "claude_comms.v1.PollingService/ShowMessage", code: "not_found" }, value: 1 });
+    expect(rpcs.samples).toContainEqual({ name: "claude_comms_rpc_requests_total", labels: { method: "claude_comms.v1.PollingService/WatchMessage", code: "not_found" }, value: 1 });
     expect(families.get("claude_comms_events_total")!.samples.find((s) => s.labels.kind === "created")?.value).toBeGreaterThanOrEqual(1);
     expect(families.get("claude_comms_store_bytes")!.samples[0]!.value).toBeGreaterThan(0);
   });
@@ -125,9 +129,9 @@ describe("dashboard access", () => {
 
 describe("dashboard setting", () => {
   it("takes PORT (on 127.0.0.1) or HOST:PORT, and says what it wants otherwise", () => {
-    expect(parseDashboard("8080")).toEqual({ host: "127.0.0.1", port: 8080, loopback: true });
-    expect(parseDashboard("[::1]:9000")).toEqual({ host: "::1", port: 9000, loopback: true });
-    expect(() => parseDashboard("nope")).toThrow(/--dashboard must be PORT or HOST:PORT/);
+    expect(parseSetting("dashboard", "8080")).toEqual({ host: "127.0.0.1", port: 8080, loopback: true });
+    expect(parseSetting("dashboard", "[::1]:9000")).toEqual({ host: "::1", port: 9000, loopback: true });
+    expect(() => parseSetting("dashboard", "nope")).toThrow(/--dashboard must be PORT or HOST:PORT/);
   });
 
   it("answers CreateDashboardLink FAILED_PRECONDITION when the daemon serves no dashboard", async () => {

@@ -16,6 +16,7 @@ describe("library", () => {
   let daemon: EmbeddedDaemon;
   const changes: Event[] = [];
   const completions: Event[] = [];
+  const completedContent = new Map<string, string>();
 
   beforeAll(async () => {
     daemon = await startDaemon({
@@ -24,7 +25,10 @@ describe("library", () => {
       logFile: path.join(temp.home, "log"),
       args: ["--agent-command", `${process.execPath} ${FAKE_AGENT}`],
       onStatusChange: (e) => changes.push(e),
-      onComplete: (e) => completions.push(e),
+      onComplete: (e, message) => {
+        completions.push(e);
+        completedContent.set(message.messageId, message.content);
+      },
     });
   });
 
@@ -36,8 +40,10 @@ describe("library", () => {
   it("startDaemon calls onStatusChange and onComplete in seq order", async () => {
     await daemon.messages.createMessage({ threadId: "t", messageId: "lib-1" });
     await daemon.messages.setStatus({ messageId: "lib-1", status: MessageStatus.PROCESSING });
+    await daemon.messages.appendContent({ messageId: "lib-1", content: "the answer" });
     await daemon.messages.setStatus({ messageId: "lib-1", status: MessageStatus.COMPLETE });
     await expect.poll(() => completions.some((e) => e.messageId === "lib-1")).toBe(true);
+    await expect.poll(() => completedContent.get("lib-1")).toBe("the answer");
     const mine = changes.filter((e) => e.messageId === "lib-1");
     expect(mine.map((e) => e.toStatus)).toEqual([MessageStatus.PENDING, MessageStatus.PROCESSING, MessageStatus.COMPLETE]);
     expect(mine[2]!.seq).toBeGreaterThan(mine[1]!.seq);
@@ -53,7 +59,7 @@ describe("library", () => {
     await new Promise((r) => setTimeout(r, 250));
     await daemon.messages.setStatus({ messageId: "lib-2", status: MessageStatus.FAILED, error: "nope" });
     const result = await polling;
-    expect(result).toMatchObject({ finished: true, status: MessageStatus.FAILED });
+    expect(result).toMatchObject({ finished: true, status: MessageStatus.FAILED, content: "abc" });
     expect(result.message.error).toBe("nope");
     expect(seen[0]!.kind).toBe(EventKind.SNAPSHOT);
     expect(seen.some((e) => e.kind === EventKind.PROGRESS && e.contentLength === 3n)).toBe(true);
@@ -69,6 +75,21 @@ describe("library", () => {
     await daemon.modules.registerModule({ module: { name: "echo", directory: temp.home } });
     const result = await askModule({ home: temp.home, from: "me", to: "echo", question: "[echo] 42?", waitForCompletion: true });
     expect(result.response).toMatchObject({ finished: true, status: MessageStatus.COMPLETE, content: "[echo] 42?" });
+  });
+
+  it("the README's library example is examples/readme-library.ts, and runs as written", async () => {
+    const readme = fs.readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+    const source = fs.readFileSync(fileURLToPath(new URL("../examples/readme-library.ts", import.meta.url)), "utf8");
+    expect(readme).toContain("```ts\n" + source + "```");
+    const ran = await run(process.execPath, [path.join(EXAMPLES, "readme-library.js")], { timeout: 20_000 });
+    expect(ran.stdout).toContain("onComplete: m1 COMPLETE");
+    expect(ran.stdout.trim().split("\n").at(-1)).toBe("COMPLETE: forty-two");
+  });
+
+  it("durationFromSeconds makes the Duration a request takes", async () => {
+    const { durationFromSeconds, durationMs } = await import("../src/index.js");
+    expect(durationMs(durationFromSeconds(1.5))).toBe(1500);
+    expect(() => durationFromSeconds(-1)).toThrow(/seconds ≥ 0/);
   });
 
   it("the examples run against a real daemon", async () => {

@@ -59,7 +59,7 @@ describe("store", () => {
     store = await openStore({ path: file });
     expect((await getMessage(store.reader, "a")).status).toBe("pending");
     const migrations = await storeInternals(store).knex("knex_migrations").select("name");
-    expect(migrations.map((m: { name: string }) => m.name)).toEqual(["0001_initial", "0002_modules"]);
+    expect(migrations.map((m: { name: string }) => m.name)).toEqual(["0001_initial", "0002_modules", "0003_agent_sessions"]);
   });
 
   it("logs creation and every status change through triggers, for any writer", async () => {

@@ -4,9 +4,12 @@ import {
   abortMessage, compactMetadata, exitErrorMessage, spawnErrorMessage, TailBuffer,
   type AgentOutcome, type AgentStatus,
 } from "./outcome.js";
+import { agentArgs, type AgentSettings } from "./agent-settings.js";
+import { fatalApiMessage, type AgentStep } from "./agent-steps.js";
 import { signalGroup, startDeadline } from "./process-group.js";
 import { StreamJsonParser, type AgentResult, type StreamEvent } from "./stream-json.js";
 import { TextSink } from "./text-sink.js";
+import { startWatchdog, type Watchdog } from "./watchdog.js";
 
 /** The agent command when none is configured: Claude Code on the PATH. */
 export const DEFAULT_AGENT_COMMAND: readonly string[] = ["claude"];
@@ -15,10 +18,14 @@ export const DEFAULT_AGENT_COMMAND: readonly string[] = ["claude"];
 export interface RunAgentOptions {
   /** Argument vector prefix (program and leading arguments); default `["claude"]`. */
   command?: readonly string[];
-  /** The question, passed verbatim as one argument (no shell ever parses it). */
+  /** The question, written to the agent's standard input (never an argument). */
   question: string;
   /** Passed as `--system-prompt` when given. */
   systemPrompt?: string;
+  /** The module's agent settings (model, permission mode, tools, turns, env). */
+  settings?: AgentSettings;
+  /** A Claude Code session to resume (`--resume`). */
+  resumeSessionId?: string;
   /** Working directory of the agent: the target module's directory. */
   cwd: string;
   /** The agent's environment; default the daemon's. `CLAUDECODE` is always removed. */
@@ -29,9 +36,9 @@ export interface RunAgentOptions {
   timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL to the process group (ms); default 5000. */
   graceMs?: number;
-  /** Longest wait before streamed text is handed to onText (ms); default 100. */
+  /** Longest wait before streamed text is handed to onText (ms); default 50. */
   flushIntervalMs?: number;
-  /** Hand text over at once when this many bytes wait; default 16 KiB. */
+  /** Hand text over at once when this many bytes wait; default 4 KiB. */
   flushBytes?: number;
   /** Bytes of stderr kept (the tail) for error messages; default 4 KiB. */
   maxStderrBytes?: number;
@@ -43,16 +50,13 @@ export interface RunAgentOptions {
    * and fails the run.
    */
   onText: (text: string) => Promise<void>;
-}
-
-/**
- * The argument vector after the command prefix. Note: a question starting with "-" would be
- * read by Claude Code as an option; callers that allow that should prefix it with a space.
- */
-export function agentArgs(question: string, systemPrompt?: string): string[] {
-  const args = ["-p", question, "--output-format", "stream-json", "--verbose"];
-  if (systemPrompt !== undefined) args.push("--system-prompt", systemPrompt);
-  return args;
+  /** Receives each step the agent takes, in order with onText. A rejection fails the run. */
+  onStep?: (step: AgentStep) => Promise<void>;
+  /**
+   * Cuts the text delivered so far back to `kept` (the agent abandoned a streamed message:
+   * its connection was cut and it asks again). In order with onText.
+   */
+  onTruncate?: (kept: string) => Promise<void>;
 }
 
 /**
@@ -60,8 +64,8 @@ export function agentArgs(question: string, systemPrompt?: string): string[] {
  * when it is set ("cannot be launched inside another Claude Code session"), and a daemon
  * started from a Claude Code session inherits it, though its agents are separate sessions.
  */
-export function agentEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const copy = { ...env };
+export function agentEnv(env: NodeJS.ProcessEnv = process.env, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const copy = { ...env, ...extra };
   delete copy["CLAUDECODE"];
   return copy;
 }
@@ -79,11 +83,11 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> 
   if (options.signal?.aborted) return { status: "cancelled", error: abortMessage(options.signal), metadata: {}, text: "" };
   let child: ChildProcess;
   try {
-    child = spawn(program, [...command.slice(1), ...agentArgs(options.question, options.systemPrompt)], {
+    child = spawn(program, [...command.slice(1), ...agentArgs(options)], {
       cwd: options.cwd,
-      env: agentEnv(options.env),
+      env: agentEnv(options.env, options.settings?.env),
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
   } catch (error) {
     // Invalid arguments (a NUL byte) and E2BIG are thrown synchronously.
@@ -110,6 +114,7 @@ class AgentRun {
   private readonly sink: TextSink;
   private readonly graceMs: number;
   private readonly cleanups: Array<() => void> = [];
+  private readonly watchdog: Watchdog | undefined;
   private resolve!: (outcome: AgentOutcome) => void;
   private result: AgentResult | undefined;
   private sessionId: string | undefined;
@@ -123,15 +128,26 @@ class AgentRun {
     this.graceMs = options.graceMs ?? 5000;
     this.stderr = new TailBuffer(options.maxStderrBytes ?? 4096);
     const pid = child.pid;
+    this.watchdog = pid === undefined ? undefined : startWatchdog(pid);
     this.sink = new TextSink({
       deliver: options.onText,
-      intervalMs: options.flushIntervalMs ?? 100,
-      maxBytes: options.flushBytes ?? 16 * 1024,
+      truncate: options.onTruncate,
+      intervalMs: options.flushIntervalMs ?? 50,
+      maxBytes: options.flushBytes ?? 4 * 1024,
       ready: pid === undefined ? undefined : callOnStart(options, pid),
       onError: (error) => this.stop("failed", deliveryErrorMessage(error)),
     });
     this.listen();
+    this.writeQuestion();
     if (pid !== undefined) this.armStops();
+  }
+
+  /** The question on stdin, then EOF; an agent that does not read it must not fail the run. */
+  private writeQuestion(): void {
+    const stdin = this.child.stdin;
+    if (!stdin) return;
+    stdin.on("error", () => undefined);
+    stdin.end(this.options.question);
   }
 
   private listen(): void {
@@ -163,9 +179,17 @@ class AgentRun {
   private handle(events: StreamEvent[]): void {
     for (const event of events) {
       if (event.kind === "text") this.sink.push(event.text);
+      else if (event.kind === "retract") this.sink.retract(event.text);
       else if (event.kind === "init") this.sessionId ??= event.sessionId;
+      else if (event.kind === "step") this.step(event.step);
+      else if (event.kind === "fatal") this.stop("failed", fatalApiMessage(event.error));
       else this.result = event.result;
     }
+  }
+
+  private step(step: AgentStep): void {
+    const onStep = this.options.onStep;
+    if (onStep) this.sink.then(() => onStep(step));
   }
 
   /**
@@ -206,6 +230,7 @@ class AgentRun {
     if (this.settling) return;
     this.settling = true;
     for (const cleanup of this.cleanups) cleanup();
+    this.watchdog?.release();
     // A stopped run may leave members that closed their stdio: make sure none survive.
     if (this.stopReason && this.child.pid !== undefined) signalGroup(this.child.pid, "SIGKILL");
     this.handle(this.parser.end());
@@ -242,6 +267,12 @@ class AgentRun {
   }
 }
 
+/**
+ * Thrown by onText (or onStep) to refuse the agent's output with a message of its own: the
+ * run fails with exactly that message (no "could not deliver …" prefix).
+ */
+export class AgentOutputRefused extends Error {}
+
 /** Marks a failure of the caller's onStart, so its message says so. */
 class StartHookError extends Error {}
 
@@ -256,6 +287,7 @@ async function callOnStart(options: RunAgentOptions, pid: number): Promise<void>
 
 function deliveryErrorMessage(error: unknown): string {
   if (error instanceof StartHookError) return `could not record the agent's start: ${error.message}`;
+  if (error instanceof AgentOutputRefused) return error.message;
   return `could not deliver the agent's output: ${describe(error)}`;
 }
 

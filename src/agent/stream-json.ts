@@ -1,4 +1,9 @@
 import { StringDecoder } from "node:string_decoder";
+import {
+  fatalApiError, isRecord, resultDetail, retryDetail, toolErrorDetail, toolUseDetail,
+  type AgentStep, type FatalApiError,
+} from "./agent-steps.js";
+import { AnswerText, type TextChange } from "./answer-text.js";
 
 /**
  * The final `result` line of a Claude Code run (`--output-format stream-json`), with the
@@ -18,12 +23,15 @@ export interface AgentResult {
 }
 
 /**
- * One thing the parser recognised: answer text to deliver, the session starting, or the
- * final result.
+ * One thing the parser recognised: answer text to deliver (or an abandoned tail to take
+ * back), the session starting, a step the agent took, an API error retrying cannot fix,
+ * or the final result.
  */
 export type StreamEvent =
-  | { kind: "text"; text: string }
+  | TextChange
   | { kind: "init"; sessionId?: string; cwd?: string }
+  | { kind: "step"; step: AgentStep }
+  | { kind: "fatal"; error: FatalApiError }
   | { kind: "result"; result: AgentResult };
 
 /** Options of {@link StreamJsonParser}. */
@@ -36,29 +44,26 @@ export interface StreamJsonParserOptions {
   maxLineChars?: number;
 }
 
-/** Line types that carry nothing for the answer (tool results, partial-message deltas, …). */
-const SILENT_TYPES = new Set(["user", "stream_event", "rate_limit_event"]);
+/** Line types that carry nothing for the daemon. */
+const SILENT_TYPES = new Set(["rate_limit_event"]);
 
 /**
- * Incremental parser of Claude Code's `stream-json` output. Feed it raw stdout chunks with
- * {@link push} and call {@link end} at EOF; both return the events recognised so far and
- * never throw, whatever the input.
+ * Incremental parser of Claude Code's `stream-json` output (with or without
+ * `--include-partial-messages`). Feed it raw stdout chunks with {@link push} and call
+ * {@link end} at EOF; both return the events recognised so far and never throw, whatever
+ * the input.
  *
- * Text rules: assistant `text` blocks are the answer. Text blocks of different assistant
- * messages (turns separated by tool use) are joined with a blank line, so "Let me look."
- * and "The answer is…" do not run together; blocks of the same message are concatenated
- * verbatim. A line that is not JSON, or JSON of an unknown shape, is kept as text (the raw
- * line plus "\n") so output of a non-Claude agent is never lost. When a successful result
- * arrives and no assistant text was seen, its `result` string becomes the answer text.
+ * The answer is built by {@link AnswerText} (streamed deltas, confirmed by the complete
+ * `assistant` lines). A line that is not JSON, or JSON of an unknown shape, is kept as text
+ * (the raw line plus "\n") so output of a non-Claude agent is never lost. When a successful
+ * result arrives and no assistant text was seen, its `result` string becomes the answer.
+ * Tool calls, failed tool results, API retries and the result are steps.
  */
 export class StreamJsonParser {
   private readonly decoder = new StringDecoder("utf8");
   private readonly maxLineChars: number;
+  private readonly answer = new AnswerText();
   private pending = "";
-  private lastMessageId: string | undefined;
-  private lastTextEndsWithNewline = true;
-  private sawAssistantText = false;
-  private sawAnyText = false;
 
   /** Creates a parser; see {@link StreamJsonParserOptions}. */
   constructor(options: StreamJsonParserOptions = {}) {
@@ -90,7 +95,7 @@ export class StreamJsonParser {
       this.pending = "";
     } else if (this.pending.length > this.maxLineChars) {
       // Not a line we could ever parse as JSON in reasonable memory: pass it on as is.
-      this.emitText(this.pending, events);
+      this.answer.plain(this.pending, events as TextChange[]);
       this.pending = "";
     }
     return events;
@@ -100,65 +105,94 @@ export class StreamJsonParser {
     const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
     const value = tryParseJson(line);
     if (!isRecord(value) || !this.handleRecord(value, events)) {
-      this.emitText(`${line}\n`, events);
+      this.answer.plain(`${line}\n`, events as TextChange[]);
     }
   }
 
   /** Handles a JSON object; false when its shape is unknown (the caller keeps it as text). */
   private handleRecord(record: Record<string, unknown>, events: StreamEvent[]): boolean {
-    const type = record["type"];
-    if (type === "system") {
-      if (record["subtype"] === "init") {
-        events.push({ kind: "init", sessionId: str(record["session_id"]), cwd: str(record["cwd"]) });
-      }
-      return true;
+    switch (record["type"]) {
+      case "system":
+        this.handleSystem(record, events);
+        return true;
+      case "stream_event":
+        this.handlePartial(record["event"], events);
+        return true;
+      case "assistant":
+        return this.handleAssistant(record, events);
+      case "user":
+        this.handleUser(record, events);
+        return true;
+      case "result":
+        this.handleResult(record, events);
+        return true;
+      default:
+        return typeof record["type"] === "string" && SILENT_TYPES.has(record["type"]);
     }
-    if (type === "assistant") return this.handleAssistant(record, events);
-    if (type === "result") {
-      this.handleResult(record, events);
-      return true;
+  }
+
+  private handleSystem(record: Record<string, unknown>, events: StreamEvent[]): void {
+    if (record["subtype"] === "init") {
+      events.push({ kind: "init", sessionId: str(record["session_id"]), cwd: str(record["cwd"]) });
+    } else if (record["subtype"] === "api_retry") {
+      this.answer.settle(events as TextChange[]);
+      events.push({ kind: "step", step: { kind: "retry", detail: retryDetail(record) } });
+      const fatal = fatalApiError(record);
+      if (fatal) events.push({ kind: "fatal", error: fatal });
     }
-    return typeof type === "string" && SILENT_TYPES.has(type);
+  }
+
+  /** The API's raw events (`--include-partial-messages`): text as it is written. */
+  private handlePartial(event: unknown, events: StreamEvent[]): void {
+    if (!isRecord(event)) return;
+    const out = events as TextChange[];
+    if (event["type"] === "message_start") {
+      const message = event["message"];
+      this.answer.messageStart(isRecord(message) ? str(message["id"]) : undefined, out);
+    } else if (event["type"] === "content_block_start") {
+      this.answer.blockStart();
+    } else if (event["type"] === "content_block_delta") {
+      const delta = event["delta"];
+      if (isRecord(delta) && delta["type"] === "text_delta" && typeof delta["text"] === "string") this.answer.delta(delta["text"], out);
+    }
   }
 
   private handleAssistant(record: Record<string, unknown>, events: StreamEvent[]): boolean {
     const message = record["message"];
     if (!isRecord(message) || !Array.isArray(message["content"])) return false;
+    // The CLI's own error notice ("Invalid API key · …") is not the model's answer: the
+    // result line carries it as the error.
+    if (message["model"] === "<synthetic>" || record["is_api_error_message"] === true) return true;
     const messageId = str(message["id"]);
     for (const block of message["content"]) {
-      if (!isRecord(block) || block["type"] !== "text" || typeof block["text"] !== "string") continue;
-      if (block["text"] === "") continue;
-      const separator = this.separatorBefore(messageId);
-      this.emitText(separator + block["text"], events);
-      this.sawAssistantText = true;
-      this.lastMessageId = messageId;
+      if (!isRecord(block)) continue;
+      if (block["type"] === "text" && typeof block["text"] === "string") this.answer.whole(messageId, block["text"], events as TextChange[]);
+      else if (block["type"] === "tool_use" && typeof block["name"] === "string") {
+        events.push({ kind: "step", step: { kind: "tool_use", detail: toolUseDetail(block["name"], block["input"]) } });
+      }
     }
     return true;
   }
 
-  /** A blank line between turns, unless the text so far already ends a line. */
-  private separatorBefore(messageId: string | undefined): string {
-    const newTurn = this.sawAnyText && messageId !== undefined && this.lastMessageId !== undefined
-      && messageId !== this.lastMessageId;
-    if (!newTurn) return "";
-    return this.lastTextEndsWithNewline ? "\n" : "\n\n";
+  private handleUser(record: Record<string, unknown>, events: StreamEvent[]): void {
+    const message = record["message"];
+    const content = isRecord(message) ? message["content"] : undefined;
+    if (!Array.isArray(content)) return;
+    for (const block of content) {
+      if (isRecord(block) && block["type"] === "tool_result" && block["is_error"] === true) {
+        events.push({ kind: "step", step: { kind: "tool_error", detail: toolErrorDetail(block["content"]) } });
+      }
+    }
   }
 
   private handleResult(record: Record<string, unknown>, events: StreamEvent[]): void {
     const result = resultFromRecord(record);
-    if (!result.isError && !this.sawAssistantText && result.text) {
-      this.emitText(result.text, events);
+    this.answer.settle(events as TextChange[]);
+    if (!result.isError && !this.answer.sawAssistantText && result.text) {
+      this.answer.plain(result.text, events as TextChange[]);
     }
+    events.push({ kind: "step", step: { kind: "result", detail: resultDetail(result) } });
     events.push({ kind: "result", result });
-  }
-
-  private emitText(text: string, events: StreamEvent[]): void {
-    this.sawAnyText = true;
-    this.lastTextEndsWithNewline = text.endsWith("\n");
-    const last = events[events.length - 1];
-    // Merge adjacent text from one chunk: fewer, larger events for the caller.
-    if (last?.kind === "text") last.text += text;
-    else events.push({ kind: "text", text });
   }
 }
 
@@ -185,10 +219,6 @@ function tryParseJson(line: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function str(value: unknown): string | undefined {

@@ -1,3 +1,6 @@
+/** The longest pause a slow delivery earns before the next one. */
+const MAX_REST_MS = 1000;
+
 /** Options of {@link TextSink}. */
 export interface TextSinkOptions {
   /** Receives coalesced text; never called again before the previous call settled. */
@@ -8,8 +11,10 @@ export interface TextSinkOptions {
   maxBytes: number;
   /** Awaited before the first delivery (e.g. the caller's onStart); a rejection is a failure. */
   ready?: Promise<void>;
-  /** Told once, on the first failure of `ready` or `deliver`. */
+  /** Told once, on the first failure of `ready`, `deliver`, `truncate` or a step. */
   onError: (error: unknown) => void;
+  /** Cuts the delivered text back to `kept` (see {@link TextSink.retract}). */
+  truncate?: (kept: string) => Promise<void>;
 }
 
 /**
@@ -20,6 +25,9 @@ export interface TextSinkOptions {
  *
  * Text is buffered in memory rather than pausing the agent's stdout: an agent's answer is
  * small next to memory, and a paused pipe would hold back the exit and the result line.
+ *
+ * {@link then} runs other work (recording an agent step) in the same sequence: after the
+ * text pushed before it, before the text pushed after it.
  */
 export class TextSink {
   private buffer = "";
@@ -27,8 +35,12 @@ export class TextSink {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastStart = Number.NEGATIVE_INFINITY;
+  private lastEnd = Number.NEGATIVE_INFINITY;
+  private lastDuration = 0;
   private failure: { error: unknown } | undefined;
   private ready: Promise<void>;
+  /** Work queued behind text already pushed; runs before the buffer. */
+  private readonly ops: Array<() => Promise<void>> = [];
   /** All text the callback has accepted so far. */
   delivered = "";
 
@@ -52,10 +64,40 @@ export class TextSink {
     this.schedule();
   }
 
+  /** Runs `op` once the text pushed so far was delivered, in order with later text. */
+  then(op: () => Promise<void>): void {
+    if (this.failure) return;
+    this.queueBuffer();
+    this.ops.push(op);
+    this.schedule();
+  }
+
+  /**
+   * Takes back `text`, the last text pushed (an abandoned stream): from the buffer if it is
+   * still there, else by cutting the delivered text back through `truncate`.
+   */
+  retract(text: string): void {
+    if (this.failure || text === "") return;
+    if (this.buffer.endsWith(text)) {
+      this.buffer = this.buffer.slice(0, this.buffer.length - text.length);
+      this.bufferBytes = Buffer.byteLength(this.buffer);
+      return;
+    }
+    const cut = text.length - this.buffer.length;
+    this.buffer = "";
+    this.bufferBytes = 0;
+    const truncate = this.options.truncate;
+    this.then(async () => {
+      const kept = this.delivered.slice(0, Math.max(0, this.delivered.length - cut));
+      await truncate?.(kept);
+      this.delivered = kept;
+    });
+  }
+
   /** Delivers everything queued and resolves once the callback accepted it (or failed). */
   async drain(): Promise<void> {
     this.clearTimer();
-    while (!this.failure && (this.running || this.buffer !== "")) {
+    while (!this.failure && (this.running || this.buffer !== "" || this.ops.length > 0)) {
       this.clearTimer();
       if (!this.running) this.start();
       await this.running;
@@ -64,13 +106,18 @@ export class TextSink {
 
   private schedule(): void {
     if (this.running || this.failure) return;
-    if (this.bufferBytes >= this.options.maxBytes) {
+    const now = performance.now();
+    // A slow delivery (a store rewriting a large answer) earns as much idle time, up to a
+    // second: readers get the event loop, and the text waiting meanwhile goes in one batch.
+    const rested = this.lastEnd + Math.min(this.lastDuration, MAX_REST_MS);
+    if ((this.ops.length > 0 || this.bufferBytes >= this.options.maxBytes) && now >= rested) {
       this.clearTimer();
       this.start();
       return;
     }
     if (this.timer) return;
-    const wait = Math.max(0, this.lastStart + this.options.intervalMs - performance.now());
+    const urgent = this.ops.length > 0 || this.bufferBytes >= this.options.maxBytes;
+    const wait = Math.max(0, (urgent ? rested : Math.max(rested, this.lastStart + this.options.intervalMs)) - now);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.running) this.start();
@@ -78,31 +125,55 @@ export class TextSink {
   }
 
   private start(): void {
+    const op = this.ops.shift();
+    if (op) {
+      this.lastStart = performance.now();
+      this.running = this.runOne(op).finally(() => this.afterRun());
+      return;
+    }
     if (this.buffer === "") return;
     const text = this.buffer;
     this.buffer = "";
     this.bufferBytes = 0;
     this.lastStart = performance.now();
-    this.running = this.deliverOne(text).finally(() => {
-      this.running = undefined;
-      if (this.buffer !== "") this.schedule();
-    });
+    this.running = this.runOne(() => this.deliverText(text)).finally(() => this.afterRun());
   }
 
-  private async deliverOne(text: string): Promise<void> {
+  private afterRun(): void {
+    this.running = undefined;
+    this.lastEnd = performance.now();
+    this.lastDuration = this.lastEnd - this.lastStart;
+    if (this.buffer !== "" || this.ops.length > 0) this.schedule();
+  }
+
+  /** Moves the buffered text into the queue, so work queued next runs after it. */
+  private queueBuffer(): void {
+    if (this.buffer === "") return;
+    const text = this.buffer;
+    this.buffer = "";
+    this.bufferBytes = 0;
+    this.ops.push(() => this.deliverText(text));
+  }
+
+  private async runOne(op: () => Promise<void>): Promise<void> {
     try {
       await this.ready;
-      await this.options.deliver(text);
-      this.delivered += text;
+      await op();
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  private async deliverText(text: string): Promise<void> {
+    await this.options.deliver(text);
+    this.delivered += text;
   }
 
   private fail(error: unknown): void {
     if (this.failure) return;
     this.failure = { error };
     this.buffer = "";
+    this.ops.length = 0;
     this.clearTimer();
     this.options.onError(error);
   }

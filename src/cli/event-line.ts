@@ -9,7 +9,7 @@ export function eventLine(e: Event, withId = false): string {
       ? `${statusName(e.fromStatus)}→${statusName(e.toStatus)}`
       : statusName(e.kind === EventKind.SNAPSHOT && e.message ? e.message.status : e.toStatus);
   const length = e.kind === EventKind.SNAPSHOT && e.message ? e.message.contentLength : e.contentLength;
-  const parts = [formatTime(e.time), ...(withId ? [e.messageId] : []), `seq ${e.seq}`.padEnd(9), eventKindName(e.kind).padEnd(14), status.padEnd(20), `${length} bytes`];
+  const parts = [formatTime(e.time), ...(withId ? [e.messageId] : []), `seq ${e.seq}`.padEnd(9), eventKindName(e.kind).padEnd(16), status.padEnd(20), `${length} bytes`];
   if (e.detail) parts.push(e.detail);
   return parts.join("  ").trimEnd();
 }

@@ -39,3 +39,9 @@ Exit codes:
   12  the message was cancelled
   69  daemon not reachable (start it with: claude-comms poll start)
   75  poll wait: still not finished at --timeout`;
+
+/** The lowercase name of an exit code ("not_found", "usage"), as --json errors carry it; "error" for others. */
+export function exitCodeName(code: number): string {
+  const entry = Object.entries(ExitCode).find(([, value]) => value === code);
+  return entry ? entry[0].toLowerCase() : "error";
+}

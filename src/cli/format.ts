@@ -1,4 +1,3 @@
-import Table from "cli-table3";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 
@@ -26,27 +25,40 @@ export function formatBytes(bytes: number | bigint): string {
   return `${value} B`;
 }
 
-// Borderless, uncoloured: easy to read, grep and cut.
-const PLAIN_CHARS = {
-  top: "", "top-mid": "", "top-left": "", "top-right": "",
-  bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-  left: "", "left-mid": "", mid: "", "mid-mid": "",
-  right: "", "right-mid": "", middle: "  ",
-};
-
-/** Renders rows under a header as a plain, left-aligned table (no borders, no colours). */
+/**
+ * Renders rows under a header as a plain, left-aligned table: no borders, no colours, columns
+ * two spaces apart, easy to read, grep and cut. Linear in the number of cells (10,000 rows
+ * render in milliseconds); a cell's line breaks and tabs become spaces so a row stays a line.
+ */
 export function renderTable(head: string[], rows: (string | number | bigint)[][]): string {
-  const table = new Table({
-    head,
-    chars: PLAIN_CHARS,
-    style: { head: [], border: [], "padding-left": 0, "padding-right": 0, compact: true },
-  });
-  for (const row of rows) table.push(row.map(String));
-  return table
-    .toString()
-    .split("\n")
-    .map((line) => line.trimEnd())
+  const cells = [head, ...rows.map((row) => row.map(oneLine))];
+  const widths = head.map(() => 0);
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell))));
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(cell)))))
+        .join("  ")
+        .trimEnd(),
+    )
     .join("\n");
+}
+
+function oneLine(cell: string | number | bigint): string {
+  const text = String(cell);
+  return /[\r\n\t]/.test(text) ? text.replace(/[\r\n\t]+/g, " ") : text;
+}
+
+// East Asian wide and fullwidth characters and most emoji take two columns of a terminal.
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/gu;
+
+/** Columns a string takes on a terminal: one per code point, two for wide ones. */
+export function displayWidth(text: string): number {
+  // Only non-ASCII text can hold wide characters (or pairs of UTF-16 units): the common case is its length.
+  if (!/[^\x00-\x7f]/.test(text)) return text.length;
+  let width = 0;
+  for (const _ of text) width++;
+  return width + (text.match(WIDE)?.length ?? 0);
 }
 
 /** Renders `name value` pairs with the values aligned; pairs with an undefined value are left out. */

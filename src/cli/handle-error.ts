@@ -1,23 +1,22 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CommanderError } from "commander";
+import { NOT_LISTENING, causesOf as causes, nodeErrorCode } from "../client/connection-errors.js";
 import { describeTarget } from "../client/transport.js";
-import { CliError } from "./errors.js";
+import { CliError, errorJson } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 
-// Node error codes that mean nothing is listening where the daemon should be.
-const NOT_LISTENING = new Set(["ENOENT", "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
-
 /**
  * The CLI's one error exit path: maps any error to an exit code and writes one actionable
- * line on stderr (`claude-comms: …`). Commander's own errors were printed already.
- * Returns the exit code.
+ * line on stderr (`claude-comms: …`; with --json one object, see {@link errorJson}).
+ * Commander's own errors were printed already. Returns the exit code.
  */
 export function handleError(error: unknown, globals: Partial<GlobalOptions> = {}): number {
   const { code, message } = describeError(error, globals);
-  if (message) process.stderr.write(`claude-comms: ${message}\n`);
+  if (message) process.stderr.write(globals.json ? `${errorJson(code, message)}\n` : `claude-comms: ${message}\n`);
   return code;
 }
+
 
 /** The exit code and the stderr line (undefined when already printed) for an error. */
 export function describeError(error: unknown, globals: Partial<GlobalOptions>): { code: number; message?: string } {
@@ -50,6 +49,11 @@ function describeConnectError(error: ConnectError, globals: Partial<GlobalOption
     return { code: ExitCode.UNAVAILABLE, message: `permission denied connecting to the daemon at ${target}` };
   }
   const raw = error.rawMessage || Code[error.code].toLowerCase();
+  const tooLarge = /message size (\d+) is larger than configured readMaxBytes (\d+)/.exec(raw);
+  if (tooLarge) {
+    const message = `the request is ${tooLarge[1]} bytes, more than the daemon at ${target} accepts (its --max-request-bytes is ${tooLarge[2]}); send less, or start the daemon with a larger --max-request-bytes`;
+    return { code: ExitCode.USAGE, message };
+  }
   switch (error.code) {
     case Code.NotFound:
       return { code: ExitCode.NOT_FOUND, message: raw };
@@ -80,30 +84,6 @@ function describeTlsFailure(error: ConnectError, target: string): string | undef
     if (/CERT|SELF_SIGNED|ISSUER|ALTNAME|VERIFY/.test(code)) {
       return `cannot trust the TLS certificate of the daemon at ${target}: ${e.message} (pass --tls-ca with the CA that signed the daemon's --tls-cert, or that certificate itself if self-signed)`;
     }
-  }
-  return undefined;
-}
-
-function causes(error: unknown): Error[] {
-  const seen: Error[] = [];
-  for (let e = error; e instanceof Error && !seen.includes(e); e = e.cause) seen.push(e);
-  return seen;
-}
-
-/**
- * True when the error says nothing answers where the daemon should be (socket missing,
- * connection refused or reset), as opposed to an error the daemon itself sent.
- */
-export function isConnectionFailure(error: unknown): boolean {
-  const code = nodeErrorCode(error);
-  return code !== undefined && (NOT_LISTENING.has(code) || code === "ECONNRESET" || code === "EPIPE");
-}
-
-// The first Node error code (ECONNREFUSED, ENOENT, …) along the error's cause chain.
-function nodeErrorCode(error: unknown): string | undefined {
-  for (const e of causes(error)) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
   }
   return undefined;
 }

@@ -2,7 +2,8 @@ import { Argument, Command, Option } from "commander";
 import { VERSION } from "../shared/version.js";
 import { SETTINGS, type Setting } from "../shared/settings.js";
 import type { CommandContext } from "./context.js";
-import { EXIT_CODES_HELP } from "./exit-codes.js";
+import { errorJson } from "./errors.js";
+import { EXIT_CODES_HELP, ExitCode } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 
 /** Where a command run leaves its exit code. */
@@ -31,7 +32,7 @@ export function buildProgram(result: RunResult): Command {
   const program = createRoot();
   addPollCommands(program, lazy);
   addWriterCommands(program, lazy);
-  addCompletionCommand(program);
+  addCompletionCommand(program, lazy);
   configureErrors(program);
   return program;
 }
@@ -82,10 +83,12 @@ function addPollCommands(program: Command, lazy: Lazy): void {
   poll.command("status").description("show the daemon's state")
     .action(lazy(async () => (await import("./commands/poll-status.js")).run));
   poll.command("list").description("list monitored messages (all messages with --all)")
-    .option("--status <status>", "only messages in this status")
+    .option("--status <status>", "only messages in this status (repeatable)", collect, [] as string[])
+    .option("--active", "only pending and processing messages")
     .option("--thread <id>", "only messages of this thread")
     .option("--module <name>", "only messages of this module")
     .option("--all", "every stored message, not only monitored ones")
+    .option("--limit <n>", "show at most N rows (default 100 in the table, every row with --json; 0: every row)")
     .option("--page-size <n>", "fetch one page of at most N messages (default: every page)")
     .option("--page-token <token>", "with --page-size: the next_page_token of the previous page")
     .action(lazy(async () => (await import("./commands/poll-list.js")).run));
@@ -140,8 +143,12 @@ function addWriterCommands(program: Command, lazy: Lazy): void {
     .argument("<status>", "pending, processing, complete, failed, timed_out or cancelled")
     .option("--error <text>", "error text (for failed, timed_out, cancelled)")
     .action(lazy(async () => (await import("./commands/message.js")).setStatus));
-  program.command("thread").description("read threads")
-    .command("show").description("show a thread's conversation in order")
+  const thread = program.command("thread").description("read threads");
+  thread.command("list").description("list the threads that hold messages, newest activity first")
+    .option("--module <name>", "only threads with messages of this module")
+    .option("--limit <n>", "show at most N threads (default 100 in the table, every one with --json; 0: all)")
+    .action(lazy(async () => (await import("./commands/thread-list.js")).run));
+  thread.command("show").description("show a thread's conversation in order")
     .argument("<id>", "thread id")
     .action(lazy(async () => (await import("./commands/thread-show.js")).run));
   addModuleCommands(program, lazy);
@@ -154,6 +161,13 @@ function addModuleCommands(program: Command, lazy: Lazy): void {
     .requiredOption("--dir <path>", "working directory of the module's agent")
     .option("--system-prompt <text>", "system prompt for the agent")
     .option("--agent-command <cmd>", "agent command line, split on whitespace (default: the daemon's)")
+    .option("--model <model>", "the agent's model, e.g. sonnet (default: Claude Code's)")
+    .option("--permission-mode <mode>", "default, acceptEdits, plan or bypassPermissions (default: Claude Code's)")
+    .option("--allowed-tool <tool>", "a tool the agent may use without asking, e.g. 'Bash(git:*)' (repeatable)", collect, [] as string[])
+    .option("--disallowed-tool <tool>", "a tool the agent may not use (repeatable)", collect, [] as string[])
+    .option("--max-turns <n>", "the most turns the agent takes (default: Claude Code's)")
+    .option("--append-system-prompt <text>", "added to Claude Code's own system prompt")
+    .option("--env <name=value>", "an environment variable for the agent (repeatable)", collect, [] as string[])
     .action(lazy(async () => (await import("./commands/module.js")).add));
   module.command("list").description("list the registered modules")
     .action(lazy(async () => (await import("./commands/module.js")).list));
@@ -165,22 +179,28 @@ function addModuleCommands(program: Command, lazy: Lazy): void {
     .requiredOption("--from <module>", "the asking module")
     .requiredOption("--to <module>", "the module to ask")
     .option("--thread <id>", "ask in this thread (default: a new one)")
+    .option("--new-session", "start a new agent session (default: resume the thread's session with the module)")
     .option("--timeout <s>", "how long the agent may run (default: the daemon's, 10m)")
     .option("--wait", "stream the answer to stdout; exit with its status's code")
     .action(lazy(async () => (await import("./commands/ask.js")).run));
 }
 
-function addCompletionCommand(program: Command): void {
+function addCompletionCommand(program: Command, lazy: Lazy): void {
   program.command("completion").description("print a shell completion script")
-    .addArgument(new Argument("<shell>", "bash or zsh").choices(["bash", "zsh"]))
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
     .addHelpText("after", `
 Examples:
   source <(claude-comms completion bash)            # this shell; add to ~/.bashrc to keep it
-  claude-comms completion zsh > "\${fpath[1]}/_claude-comms"   # zsh, then restart it`)
-    .action(async (shell: "bash" | "zsh") => {
-      const { completionScript } = await import("./completion.js");
+  claude-comms completion zsh > "\${fpath[1]}/_claude-comms"   # zsh, then restart it
+  claude-comms completion fish > ~/.config/fish/completions/claude-comms.fish`)
+    .action(async (shell: "bash" | "zsh" | "fish") => {
+      const { completionScript } = await import("./completion/script.js");
       process.stdout.write(completionScript(program, shell));
     });
+  // What the completion scripts ask for values: statuses, modules, threads, message ids.
+  program.command("__complete", { hidden: true })
+    .argument("<kind>", "statuses, modules, threads or messages")
+    .action(lazy(async () => (await import("./completion/values.js")).run));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -192,11 +212,19 @@ function configureErrors(command: Command): void {
   const path = commandPath(command);
   command.configureOutput({
     outputError: (text, write) => {
-      const message = text.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
-      write(`claude-comms: ${message} (see: ${path} --help)\n`);
+      const message = `${text.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ")} (see: ${path} --help)`;
+      // With --json a script reads errors too: the same one object as every other error.
+      write(jsonRequested() ? `${errorJson(ExitCode.USAGE, message)}\n` : `claude-comms: ${message}\n`);
     },
   });
   for (const sub of command.commands) configureErrors(sub);
+}
+
+// --json among the options (before a `--`), whether or not parsing got that far.
+function jsonRequested(): boolean {
+  const args = process.argv.slice(2);
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).includes("--json");
 }
 
 function commandPath(command: Command): string {

@@ -1,26 +1,29 @@
 import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
-import { isFinishedStatus } from "../client/message-status.js";
+import { isFinishedStatus, statusNameOf, statusOfName } from "../client/message-status.js";
+import { ACTIVE_STATUSES, STATUS_NAMES, isStatusName } from "../shared/status.js";
 import { usageError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 
-/** The lowercase status names accepted on the command line, in lifecycle order. */
-export const STATUS_NAMES = ["pending", "processing", "complete", "failed", "timed_out", "cancelled"] as const;
+export { STATUS_NAMES };
 
 /** Parses a status name (case-insensitive); a usage error lists the valid names. */
 export function parseStatus(text: string): MessageStatus {
   const name = text.trim().toLowerCase().replace(/-/g, "_");
-  const index = (STATUS_NAMES as readonly string[]).indexOf(name);
-  if (index < 0) {
+  if (!isStatusName(name)) {
     throw usageError(`unknown status "${text}": use one of ${STATUS_NAMES.join(", ")}`);
   }
-  // The enum values follow the lifecycle order above, starting at PENDING = 1.
-  return (index + 1) as MessageStatus;
+  return statusOfName(name);
+}
+
+/** The statuses of `--active`: pending and processing. */
+export function activeStatuses(): MessageStatus[] {
+  return ACTIVE_STATUSES.map(statusOfName);
 }
 
 /** The lowercase name of a status ("timed_out"); "-" for UNSPECIFIED. */
 export function statusName(status: MessageStatus): string {
   if (status === MessageStatus.UNSPECIFIED) return "-";
-  return (MessageStatus[status] ?? `status_${status}`).toLowerCase();
+  return statusNameOf(status) ?? `status_${status}`;
 }
 
 /** The lowercase name of an event kind ("status_changed"). */

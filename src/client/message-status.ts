@@ -1,9 +1,19 @@
 import { MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
+import { isStatusName, isTerminal, type StatusName } from "../shared/status.js";
 
-/** The statuses a message ends in; a status added later is not one unless listed here. */
-const FINISHED = new Set<MessageStatus>([MessageStatus.COMPLETE, MessageStatus.FAILED, MessageStatus.TIMED_OUT, MessageStatus.CANCELLED]);
+/** The status name of a generated enum value ("timed_out"); undefined for UNSPECIFIED or an unknown value. */
+export function statusNameOf(status: MessageStatus): StatusName | undefined {
+  const name = MessageStatus[status]?.toLowerCase();
+  return isStatusName(name) ? name : undefined;
+}
 
-/** True for COMPLETE, FAILED, TIMED_OUT and CANCELLED. */
+/** The generated enum value of a status name, looked up by name. */
+export function statusOfName(name: StatusName): MessageStatus {
+  return MessageStatus[name.toUpperCase() as keyof typeof MessageStatus];
+}
+
+/** True for COMPLETE, FAILED, TIMED_OUT and CANCELLED (the shared status table's terminal ones). */
 export function isFinishedStatus(status: MessageStatus): boolean {
-  return FINISHED.has(status);
+  const name = statusNameOf(status);
+  return name !== undefined && isTerminal(name);
 }

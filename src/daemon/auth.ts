@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
-import { kPeer, UnauthenticatedError } from "../service/peer.js";
+import { kPeer, UnauthenticatedError, type Peer } from "../service/peer.js";
 
 const HOW = "TCP requests to this daemon must carry the header 'authorization: Bearer <token>'";
 
@@ -10,10 +10,21 @@ const HOW = "TCP requests to this daemon must carry the header 'authorization: B
  * `crypto.timingSafeEqual` (equal lengths, constant time) and never logged or echoed.
  */
 export function bearerAuthInterceptor(token: string): Interceptor {
-  const expected = tokenDigest(token);
+  const check = tokenCheck(token);
   return (next) => async (req) => {
-    if (req.contextValues.get(kPeer).listener === "tcp") checkAuthorization(req.header.get("authorization"), expected);
+    check(req.contextValues.get(kPeer), req.header.get("authorization"));
     return next(req);
+  };
+}
+
+/**
+ * The check behind the interceptor, for paths beneath the Connect router (the gRPC watch
+ * fast path): throws UnauthenticatedError for a TCP peer without the token.
+ */
+export function tokenCheck(token: string): (peer: Peer, authorization: string | null) => void {
+  const expected = tokenDigest(token);
+  return (peer, authorization) => {
+    if (peer.listener === "tcp") checkAuthorization(authorization, expected);
   };
 }
 

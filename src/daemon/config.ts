@@ -1,10 +1,9 @@
 import { parseArgs } from "node:util";
-import { parseDurationMs } from "../shared/duration.js";
-import { isLoopback } from "../shared/loopback.js";
 import { homePaths, resolveHome, type HomePaths } from "../shared/paths.js";
-import { SETTINGS, type Setting } from "../shared/settings.js";
+import { SettingError, type ListenAddress } from "../shared/setting-parsers.js";
+import { parseSetting, SETTINGS, type Setting, type SettingName, type SettingValue } from "../shared/settings.js";
 import { resolveToken } from "../shared/token.js";
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.js";
+import type { LogFormat, LogLevel } from "./logger.js";
 
 /** Shortest bearer token the daemon accepts. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -49,6 +48,8 @@ export interface DaemonConfig {
   watchQueue: number;
   /** Largest request accepted, bytes (default 4 MiB). */
   maxRequestBytes: number;
+  /** Largest content of a message, bytes (default 4 MiB): appends past it are refused. */
+  maxContentBytes: number;
   /** Longest timeout a request may carry, ms (default 7 days). */
   maxTimeoutMs: number;
   /** Agent command (argv) for modules without their own; default ["claude"]. */
@@ -61,54 +62,55 @@ export interface DaemonConfig {
   leaseMs: number;
 }
 
-/** A TCP address to listen on. */
-export interface ListenAddress {
-  host: string;
-  port: number;
-  /** The host is loopback (127.0.0.0/8, localhost, ::1). */
-  loopback: boolean;
-}
-
-type SettingName = keyof typeof SETTINGS;
+export type { ListenAddress };
 
 export { SETTINGS };
 
-/** Parses daemon flags (falling back to the environment, then defaults). Throws on bad values. */
+/**
+ * Parses daemon flags (falling back to the environment, then the defaults of the settings
+ * table), each with its setting's parser. Throws a SettingError on a bad value.
+ */
 export function parseDaemonConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const values = parseFlags(argv);
-  const get = (name: SettingName): string | undefined => values[name] ?? (env[SETTINGS[name].env] || undefined);
-  const paths = homePaths(resolveHome(get("home")));
-  const number = (name: SettingName, fallback: number) => positiveInt(get(name), name, fallback);
-  const listen = parseListen(get("listen"));
+  const given = (name: SettingName): string | undefined => values[name] ?? (env[SETTINGS[name].env] || undefined);
+  const get = <K extends SettingName>(name: K): SettingValue<K> => {
+    const text = given(name) ?? SETTINGS[name].default;
+    return parseSetting(name, text);
+  };
+  const optional = <K extends SettingName>(name: K): SettingValue<K> | undefined =>
+    given(name) === undefined ? undefined : parseSetting(name, given(name)!);
+  const paths = homePaths(resolveHome(optional("home")));
+  const listen = optional("listen");
   const token = daemonToken(values["token-file"], env);
   checkExposure(listen, token);
   return {
     paths,
-    store: parseStore(get("store"), paths.database),
-    intervalMs: duration(get("interval"), "interval", 1000, 1),
-    retentionMs: duration(get("retention"), "retention", 3_600_000, 0),
-    historyRetentionMs: duration(get("history-retention"), "history-retention", 7 * 86_400_000, 1),
-    heartbeatMs: duration(get("heartbeat"), "heartbeat", 15_000, 10),
+    store: optional("store") ?? `sqlite:${paths.database}`,
+    intervalMs: get("interval"),
+    retentionMs: get("retention"),
+    historyRetentionMs: get("history-retention"),
+    heartbeatMs: get("heartbeat"),
     listen,
-    dashboard: parseDashboard(get("dashboard")),
+    dashboard: optional("dashboard"),
     token,
-    tls: tlsFiles(get("tls-cert"), get("tls-key")),
-    logFile: get("log-file") ?? paths.log,
-    logLevel: oneOf(get("log-level") ?? "info", "log-level", LOG_LEVELS),
-    logFormat: oneOf(get("log-format") ?? "json", "log-format", LOG_FORMATS),
-    logMaxBytes: number("log-max-bytes", 10 * 1024 * 1024),
-    logFiles: wholeNumber(get("log-files"), "log-files", 3),
-    synchronous: oneOf((get("synchronous") ?? "normal").toUpperCase(), "synchronous", ["NORMAL", "FULL"] as const),
-    busyTimeoutMs: duration(get("busy-timeout"), "busy-timeout", 5000, 0),
-    maxWatchers: number("max-watchers", 20_000),
-    watchQueue: number("watch-queue", 10_000),
-    maxRequestBytes: number("max-request-bytes", 4 * 1024 * 1024),
-    idleConnectionMs: duration(get("idle-connection"), "idle-connection", 300_000, 100),
-    maxTimeoutMs: duration(get("max-timeout"), "max-timeout", 7 * 86_400_000, 1),
-    agentCommand: (get("agent-command") ?? "claude").split(/\s+/).filter(Boolean),
-    askTimeoutMs: duration(get("ask-timeout"), "ask-timeout", 600_000, 1),
-    maxAgents: number("max-agents", 4),
-    leaseMs: duration(get("lease"), "lease", 15_000, 1000),
+    tls: tlsFiles(optional("tls-cert"), optional("tls-key")),
+    logFile: optional("log-file") ?? paths.log,
+    logLevel: get("log-level") satisfies LogLevel,
+    logFormat: get("log-format") satisfies LogFormat,
+    logMaxBytes: get("log-max-bytes"),
+    logFiles: get("log-files"),
+    synchronous: get("synchronous") === "full" ? "FULL" : "NORMAL",
+    busyTimeoutMs: get("busy-timeout"),
+    maxWatchers: get("max-watchers"),
+    watchQueue: get("watch-queue"),
+    maxRequestBytes: get("max-request-bytes"),
+    maxContentBytes: get("max-content-bytes"),
+    idleConnectionMs: get("idle-connection"),
+    maxTimeoutMs: get("max-timeout"),
+    agentCommand: get("agent-command"),
+    askTimeoutMs: get("ask-timeout"),
+    maxAgents: get("max-agents"),
+    leaseMs: get("lease"),
   };
 }
 
@@ -117,15 +119,24 @@ function parseFlags(argv: string[]): Partial<Record<SettingName, string>> {
   const names = (Object.keys(SETTINGS) as SettingName[]).filter((name) => (SETTINGS[name] as Setting).flag !== false);
   const options = Object.fromEntries(names.map((name) => [name, { type: "string" as const }]));
   if (argv.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
-    throw new Error("the daemon takes no --token flag (it would show in ps): use --token-file FILE or set CLAUDE_COMMS_TOKEN");
+    throw new SettingError("the daemon takes no --token flag (it would show in ps): use --token-file FILE or set CLAUDE_COMMS_TOKEN");
   }
-  return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Partial<Record<SettingName, string>>;
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Partial<Record<SettingName, string>>;
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
 }
 
 function daemonToken(flagFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const token = resolveToken({ flagFile, envToken: env.CLAUDE_COMMS_TOKEN || undefined, envFile: env.CLAUDE_COMMS_TOKEN_FILE || undefined });
+  let token: string | undefined;
+  try {
+    token = resolveToken({ flagFile, envToken: env.CLAUDE_COMMS_TOKEN || undefined, envFile: env.CLAUDE_COMMS_TOKEN_FILE || undefined });
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
-    throw new Error(`the bearer token has ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} (for example: openssl rand -hex 32)`);
+    throw new SettingError(`the bearer token has ${token.length} characters; use at least ${MIN_TOKEN_LENGTH} (for example: openssl rand -hex 32)`);
   }
   return token;
 }
@@ -133,7 +144,7 @@ function daemonToken(flagFile: string | undefined, env: NodeJS.ProcessEnv): stri
 // Reachable from other machines only with a token: refuse to start rather than serve anyone.
 function checkExposure(listen: ListenAddress | undefined, token: string | undefined): void {
   if (!listen || listen.loopback || token) return;
-  throw new Error(
+  throw new SettingError(
     `--listen ${listen.host}:${listen.port} is not a loopback address, so other machines could reach the daemon: ` +
       "set a bearer token with --token-file FILE or CLAUDE_COMMS_TOKEN (for example: openssl rand -hex 32 > FILE), " +
       "or listen on 127.0.0.1",
@@ -142,62 +153,6 @@ function checkExposure(listen: ListenAddress | undefined, token: string | undefi
 
 function tlsFiles(certFile: string | undefined, keyFile: string | undefined): DaemonConfig["tls"] {
   if (!certFile && !keyFile) return undefined;
-  if (!certFile || !keyFile) throw new Error("TLS needs both --tls-cert and --tls-key (or CLAUDE_COMMS_TLS_CERT and CLAUDE_COMMS_TLS_KEY)");
+  if (!certFile || !keyFile) throw new SettingError("TLS needs both --tls-cert and --tls-key (or CLAUDE_COMMS_TLS_CERT and CLAUDE_COMMS_TLS_KEY)");
   return { certFile, keyFile };
-}
-
-function duration(text: string | undefined, name: string, fallback: number, minMs: number): number {
-  if (text === undefined) return fallback;
-  const ms = parseDurationMs(text, `--${name}`);
-  if (ms < minMs) throw new Error(`--${name} must be at least ${minMs} ms`);
-  return ms;
-}
-
-function positiveInt(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number, not "${text}"`);
-  return n;
-}
-
-function wholeNumber(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number (0 or more), not "${text}"`);
-  return n;
-}
-
-function oneOf<T extends string>(value: string, name: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new Error(`--${name} must be one of ${allowed.join(", ").toLowerCase()}, not "${value}"`);
-  }
-  return value as T;
-}
-
-/** Parses HOST:PORT (IPv6 in brackets) and says whether the host is loopback. */
-export function parseListen(text: string | undefined): ListenAddress | undefined {
-  if (!text) return undefined;
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new Error(`--listen must be HOST:PORT (for example 127.0.0.1:7777), not "${text}"`);
-  const host = match[1] ?? match[2] ?? "";
-  return { host, port, loopback: isLoopback(host) };
-}
-
-/** Parses the dashboard's `[HOST:]PORT`: a bare port listens on 127.0.0.1. */
-export function parseDashboard(text: string | undefined): ListenAddress | undefined {
-  if (!text) return undefined;
-  const withHost = /^\d+$/.test(text) ? `127.0.0.1:${text}` : text;
-  try {
-    return parseListen(withHost);
-  } catch {
-    throw new Error(`--dashboard must be PORT or HOST:PORT (for example 8080 or 127.0.0.1:8080), not "${text}"`);
-  }
-}
-
-/** Validates the store URL; the default is the SQLite file in the home. */
-export function parseStore(text: string | undefined, defaultFile: string): string {
-  if (!text) return `sqlite:${defaultFile}`;
-  if (/^postgres(ql)?:\/\/./.test(text) || /^sqlite:./.test(text)) return text;
-  throw new Error(`--store must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE, not "${text.replace(/:[^:@/]*@/, ":***@")}"`);
 }

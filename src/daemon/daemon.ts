@@ -1,16 +1,15 @@
 import fs from "node:fs";
-import { AgentSupervisor } from "../agent/index.js";
+import { AskRunner } from "../asks/ask-runner.js";
 import { Dashboard } from "../dashboard/dashboard.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
-import { dropQueuedAsk } from "../service/ask.js";
 import type { ServiceContext } from "../service/context.js";
 import { setUnreadableReporter } from "../service/readable.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
-import { isTerminalEvent } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";
+import { hookDispatcher, type DaemonHooks } from "./hooks.js";
 import { Lease } from "./lease.js";
 import { homeToken } from "./home-token.js";
 import { acquireLock } from "./lock.js";
@@ -19,15 +18,7 @@ import { openLogger, type Logger } from "./logger.js";
 import { buildServer, routes, type BuiltServer } from "./server.js";
 import { loadTls } from "./tls.js";
 
-/** Callbacks for a daemon embedded in another Node process. */
-export interface DaemonHooks {
-  /** Every event of the log, in seq order, as the poller publishes it. */
-  onEvent?(event: EventRecord): void;
-  /** Every status change (and creation) of a message. */
-  onStatusChange?(event: EventRecord): void;
-  /** A message reached a terminal status. */
-  onComplete?(event: EventRecord): void;
-}
+export type { DaemonHooks } from "./hooks.js";
 
 const UNARY_GRACE_MS = 5000;
 const PROBE_MS = 5000;
@@ -50,7 +41,7 @@ export class Daemon {
     readonly store: Store,
     readonly hub: Hub,
     readonly poller: Poller,
-    readonly agents: AgentSupervisor,
+    readonly asks: AskRunner,
     private readonly lease: Lease,
     private readonly server: BuiltServer,
     readonly log: Logger,
@@ -99,41 +90,51 @@ export class Daemon {
       setUnreadableReporter((source, reason) =>
         log.warn("a stored value cannot be sent; clients get a marker instead", { row: source.row, column: source.column, reason }),
       );
-      const holder: { daemon?: Daemon; ctx?: ServiceContext; dashboard?: Dashboard } = {};
+      // Built after the poller (it needs the service context); the poller's events reach it once it exists.
+      let dashboard: Dashboard | undefined;
       const lease = new Lease(store, log, config.leaseMs);
+      const eventListeners = new Set<(event: EventRecord) => void>();
+      const asks = new AskRunner({
+        store,
+        events: (listener) => (eventListeners.add(listener), () => eventListeners.delete(listener)),
+        daemonId: lease.daemonId,
+        agentCommand: config.agentCommand,
+        maxAgents: config.maxAgents,
+        maxContentBytes: config.maxContentBytes,
+        onError: (message, fields) => log.error(message, fields),
+      });
+      // Before the lease fails and forgets the runs earlier daemons left: their groups end first.
+      const orphans = await asks.endOrphans(store.dialect.name === "sqlite");
+      if (orphans) log.warn("ended agents an earlier daemon left running", { count: orphans });
       await lease.start();
       const hub = new Hub({ queueLimit: config.watchQueue, maxSubscriptions: config.maxWatchers });
-      const agents = new AgentSupervisor({
-        maxAgents: config.maxAgents,
-        onQueuedCancel: (id, reason) =>
-          void dropQueuedAsk(holder.ctx!, id, reason).catch((err) => log.error("could not end a dropped ask", { id, err })),
-        onJobError: (id, err) => log.error("agent run failed to record its outcome", { id, err }),
-      });
+      const opened = store;
+      const dispatchHooks = hookDispatcher(hooks, () => opened.reader, log);
       const poller = new Poller(store, hub, {
         intervalMs: config.intervalMs,
         retentionMs: config.retentionMs,
         historyRetentionMs: config.historyRetentionMs,
         onError: (err) => log.warn("poller tick failed; retrying next tick", { err }),
         onEvent: (event) => {
-          // A response that ended by other means (cancel, deadline, another writer) stops its agent.
-          if (isTerminalEvent(event) && agents.has(event.messageId)) agents.cancel(event.messageId, `message became ${event.toStatus}`);
-          holder.dashboard?.metrics.observeEvent(event);
-          dispatchHooks(hooks, event, log);
+          for (const listener of eventListeners) listener(event);
+          dashboard?.metrics.observeEvent(event);
+          dispatchHooks(event);
         },
       });
       const shutdown = new AbortController();
-      const ctx = serviceContext(config, store, hub, poller, agents, lease.daemonId, shutdown.signal, () => holder.daemon);
-      holder.ctx = ctx;
-      const dashboard = (holder.dashboard = config.dashboard && new Dashboard(config.dashboard, config, ctx));
+      const ctx = serviceContext(config, store, hub, poller, asks, shutdown.signal, () => created);
+      dashboard = config.dashboard ? new Dashboard(config.dashboard, config, ctx) : undefined;
       const server = buildServer(routes(ctx), {
         maxRequestBytes: config.maxRequestBytes,
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,
         outerInterceptors: dashboard ? [dashboard.metrics.interceptor()] : [],
         log,
+        watches: ctx,
+        watchEnded: dashboard ? (method, error) => dashboard.metrics.streamEnded(method, error) : undefined,
       });
-      const daemon = new Daemon(config, store, hub, poller, agents, lease, server, log, releaseLock, shutdown, dashboard);
-      holder.daemon = created = daemon;
+      const daemon = new Daemon(config, store, hub, poller, asks, lease, server, log, releaseLock, shutdown, dashboard);
+      created = daemon;
       const health = store.health;
       health.onChange(() =>
         health.serving
@@ -206,7 +207,7 @@ export class Daemon {
       ["finish unary calls", () => this.server.inflight.drained(UNARY_GRACE_MS)],
       ["close connections", () => closeSessions(this.server, SESSION_GRACE_MS)],
       ["close listeners", () => Promise.all(closing)],
-      ["stop agents", () => this.agents.close()],
+      ["stop agents", () => this.asks.close()],
       ["give up the lease", () => this.lease.stop()],
       ["stop poller", () => this.poller.close()],
       ["close store", () => this.store.close()],
@@ -229,8 +230,7 @@ function serviceContext(
   store: Store,
   hub: Hub,
   poller: Poller,
-  agents: AgentSupervisor,
-  daemonId: string,
+  asks: AskRunner,
   shutdown: AbortSignal,
   daemon: () => Daemon | undefined,
 ): ServiceContext {
@@ -240,6 +240,7 @@ function serviceContext(
     poller,
     heartbeatMs: config.heartbeatMs,
     maxTimeoutMs: config.maxTimeoutMs,
+    maxContentBytes: config.maxContentBytes,
     watchers: { count: 0 },
     shutdown,
     facts: () => ({
@@ -251,9 +252,7 @@ function serviceContext(
     }),
     // After the response is on its way: stopping first would refuse the call itself.
     requestStop: () => setTimeout(() => void daemon()?.stop("StopDaemon"), 10),
-    agents,
-    daemonId,
-    agentCommand: config.agentCommand,
+    asks,
     defaultAskTimeoutMs: config.askTimeoutMs,
     dashboard: () => daemon()?.dashboard,
   };
@@ -272,14 +271,4 @@ async function closeSessions(server: BuiltServer, graceMs: number): Promise<void
   );
   // destroy() after close() still waits for the peer to close; a client that stopped reading never does.
   for (const socket of server.sockets) socket.destroy();
-}
-
-function dispatchHooks(hooks: DaemonHooks, event: EventRecord, log: Logger): void {
-  try {
-    hooks.onEvent?.(event);
-    if (event.kind === "status_changed" || event.kind === "created") hooks.onStatusChange?.(event);
-    if (isTerminalEvent(event)) hooks.onComplete?.(event);
-  } catch (err) {
-    log.warn("a daemon hook threw", { err });
-  }
 }

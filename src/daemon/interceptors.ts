@@ -1,4 +1,4 @@
-import { Code, type Interceptor } from "@connectrpc/connect";
+import { Code, type ConnectError, type Interceptor } from "@connectrpc/connect";
 import { toConnectError } from "../service/errors.js";
 import type { Logger } from "./logger.js";
 
@@ -29,13 +29,7 @@ export class InFlight {
  * calls in flight.
  */
 export function errorInterceptor(log: Logger, inflight: InFlight): Interceptor {
-  const map = (err: unknown, procedure: string, signal: AbortSignal) => {
-    const mapped = toConnectError(err);
-    if (clientLeft(err, signal)) log.debug("client left", { procedure, error: (err as Error)?.message });
-    else if (mapped.code === Code.Internal) log.error("request failed", { procedure, err });
-    else log.debug("request refused", { procedure, code: Code[mapped.code], error: mapped.rawMessage });
-    return mapped;
-  };
+  const map = (err: unknown, procedure: string, signal: AbortSignal) => reportError(log, err, procedure, signal);
   return (next) => async (req) => {
     const procedure = req.method.name;
     const unary = req.method.methodKind === "unary";
@@ -66,6 +60,20 @@ function clientLeft(err: unknown, signal: AbortSignal): boolean {
     if (typeof e.code === "string" && CLIENT_GONE.has(e.code)) return true;
   }
   return false;
+}
+
+/**
+ * Maps an error to the ConnectError a client sees (toConnectError) and logs it: the
+ * unexpected ones at error level with their original cause, refusals at debug. Shared by the
+ * interceptor and the gRPC watch fast path.
+ */
+export function reportError(log: Logger, err: unknown, procedure: string, signal: AbortSignal): ConnectError {
+  const mapped = toConnectError(err);
+  // The client resetting its stream (with whatever code it chose) is its leaving, not our failure.
+  if (clientLeft(err, signal)) log.debug("client left", { procedure, error: (err as Error)?.message });
+  else if (mapped.code === Code.Internal) log.error("request failed", { procedure, err });
+  else log.debug("request refused", { procedure, code: Code[mapped.code], error: mapped.rawMessage });
+  return mapped;
 }
 
 /**

@@ -2,14 +2,16 @@
 import { parseDaemonConfig } from "./config.js";
 import { Daemon } from "./daemon.js";
 import { AlreadyRunningError } from "./lock.js";
+import { SettingError } from "../shared/setting-parsers.js";
 
 /*
  * The daemon process. `claude-comms poll start` runs it (detached, or attached with
  * --foreground). It prints exactly one JSON line on stdout when it answers requests, and
  * nothing on stdout after; errors before that go to stderr with a non-zero exit
- * (3: another daemon runs on this home).
+ * (2: a setting's value was refused; 3: another daemon runs on this home; else 1).
  */
 
+const EXIT_BAD_SETTING = 2;
 const EXIT_ALREADY_RUNNING = 3;
 
 async function main(): Promise<void> {
@@ -21,7 +23,7 @@ async function main(): Promise<void> {
     daemon = await Daemon.start(parseDaemonConfig(process.argv.slice(2)));
   } catch (err) {
     process.stderr.write(`claude-comms daemon: ${(err as Error).message}\n`);
-    process.exit(err instanceof AlreadyRunningError ? EXIT_ALREADY_RUNNING : 1);
+    process.exit(err instanceof AlreadyRunningError ? EXIT_ALREADY_RUNNING : err instanceof SettingError ? EXIT_BAD_SETTING : 1);
   }
   const dashboard = daemon.dashboard?.listening;
   const ready = { event: "ready", pid: process.pid, listen: daemon.listen, store: daemon.store.description, ...(dashboard ? { dashboard } : {}) };

@@ -1,7 +1,7 @@
 import type http from "node:http";
 import http2 from "node:http2";
 import type net from "node:net";
-import { createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { createContextValues, type ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
 import { ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
@@ -15,7 +15,8 @@ import { REFLECTION_SERVICES, reflectionServices } from "../service/reflection-s
 import { messageService } from "../service/message-service.js";
 import { moduleService } from "../service/module-service.js";
 import { pollingService } from "../service/polling-service.js";
-import { bearerAuthInterceptor } from "./auth.js";
+import { bearerAuthInterceptor, tokenCheck } from "./auth.js";
+import { isGrpcWatch, serveGrpcWatch } from "./grpc-watch.js";
 import { errorInterceptor, InFlight } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import type { TlsMaterial } from "./tls.js";
@@ -39,6 +40,10 @@ export interface ServerOptions {
   /** Interceptors run outside every other (the metrics' one): they see each call's final code. */
   outerInterceptors?: Interceptor[];
   log: Logger;
+  /** Serves gRPC watch streams on the fast path (grpc-watch.ts) with this context; else all go through Connect. */
+  watches?: ServiceContext;
+  /** Told how each fast-path watch ended ("service/Method", the error or undefined), as the outer interceptors see the others. */
+  watchEnded?: (method: string, error: ConnectError | undefined) => void;
 }
 
 /** A listening server: HTTP/2 cleartext, or TLS (with a plaintext explainer) over one port. */
@@ -106,6 +111,13 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
     // A request not tagged by a listener below is treated as TCP: never trusted by mistake.
     contextValues: (req) => createContextValues().set(kPeer, peers.get(req) ?? { listener: "tcp" }),
   });
+  const fast = options.watches && {
+    ctx: options.watches,
+    log: options.log,
+    maxRequestBytes: options.maxRequestBytes,
+    authorize: options.token ? tokenCheck(options.token) : undefined,
+    ended: options.watchEnded,
+  };
   const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 };
   const idleMs = options.idleConnectionMs ?? 300_000;
   const track = <S extends net.Server>(server: S) => (trackSessions(server, { sessions, sockets, idleMs }, options.log), server);
@@ -113,12 +125,12 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
     let server: net.Server | undefined;
     const tagged = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
       const bound = server?.address();
-      peers.set(
-        req,
+      const peer: Peer =
         listener === "tcp"
           ? { listener, address: req.socket.remoteAddress }
-          : { listener, socketPath: typeof bound === "string" ? bound : undefined },
-      );
+          : { listener, socketPath: typeof bound === "string" ? bound : undefined };
+      if (fast && isGrpcWatch(req.headers)) return void serveGrpcWatch(req, res, peer, fast);
+      peers.set(req, peer);
       handler(req, res);
     };
     if (!tls) return (server = track(http2.createServer({ settings }, tagged)));

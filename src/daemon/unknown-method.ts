@@ -32,8 +32,8 @@ export const answerUnknownMethod: Fallback = (req, res) => {
   }
 };
 
-// grpc-message as the gRPC spec encodes it: bytes outside printable ASCII, and "%", as %XX.
-function percentEncoded(text: string): string {
+/** grpc-message as the gRPC spec encodes it: bytes outside printable ASCII, and "%", as %XX. */
+export function percentEncoded(text: string): string {
   let out = "";
   for (const byte of Buffer.from(text, "utf8")) {
     out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;

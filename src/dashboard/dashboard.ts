@@ -6,7 +6,6 @@ import type { ServiceContext } from "../service/context.js";
 import type { Peer } from "../service/peer.js";
 import { DashboardServer } from "./dashboard-server.js";
 import { DaemonMetrics } from "./metrics.js";
-import { dashboardToken } from "./token-file.js";
 
 /**
  * The daemon's dashboard: the metrics (counting from the daemon's start) and, once bound,
@@ -22,12 +21,14 @@ export class Dashboard {
     config: DaemonConfig,
     ctx: ServiceContext,
   ) {
-    this.token = dashboardToken(config.token, config.paths.home);
+    // The daemon always has a token (the configured one, else its home's generated token).
+    if (!config.token) throw new Error("the dashboard needs the daemon's token (Daemon.start sets one)");
+    this.token = config.token;
     const wal = config.store.startsWith("sqlite:") ? `${config.store.slice("sqlite:".length)}-wal` : undefined;
     this.metrics = new DaemonMetrics({
       watchers: () => ctx.watchers.count,
-      agentsRunning: () => ctx.agents.running,
-      agentsQueued: () => ctx.agents.queued,
+      agentsRunning: () => ctx.asks.running,
+      agentsQueued: () => ctx.asks.queued,
       monitored: () => ctx.poller.monitored,
       headSeq: () => ctx.hub.headSeq,
       ticks: () => ({ ticks: ctx.poller.stats.ticks, skipped: ctx.poller.stats.skipped }),

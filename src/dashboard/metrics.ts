@@ -87,6 +87,14 @@ export class DaemonMetrics {
     };
   }
 
+  /**
+   * Counts a stream served beneath the Connect router (the gRPC watch fast path), as the
+   * interceptor counts the others: once, with the code it ended with.
+   */
+  streamEnded(method: string, error: ConnectError | undefined): void {
+    this.rpcs.inc({ method, code: error ? codeName(error) : "ok" });
+  }
+
   private finish(method: string, code: string, started: number): void {
     this.rpcs.inc({ method, code });
     this.latency.observe({ method, code }, (performance.now() - started) / 1000);

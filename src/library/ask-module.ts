@@ -25,7 +25,7 @@ export interface AskResult {
   threadId: string;
   questionMessageId: string;
   responseMessageId: string;
-  response?: PollResult & { content: string };
+  response?: PollResult;
 }
 
 /** Asks module `to` a question on behalf of `from`; optionally waits for the answer. */
@@ -46,7 +46,6 @@ export async function askModule(options: AskOptions): Promise<AskResult> {
   };
   if (!options.waitForCompletion) return result;
   const polling = createPollingClient({ transport });
-  const done = await pollMessageUntilComplete({ transport, client: polling, messageId: ids.responseMessageId, onProgress: options.onProgress });
-  const shown = await polling.showMessage({ messageId: ids.responseMessageId, includeContent: true });
-  return { ...result, response: { ...done, content: shown.message?.content ?? "" } };
+  const response = await pollMessageUntilComplete({ transport, client: polling, messageId: ids.responseMessageId, onProgress: options.onProgress });
+  return { ...result, response };
 }

@@ -1,10 +1,9 @@
-import type { Event } from "../../gen/claude_comms/v1/message_pb.js";
+import type { Event, Message } from "../../gen/claude_comms/v1/message_pb.js";
 import { createMessageClient, type MessageClient } from "../client/message-client.js";
 import { createModuleClient, type ModuleClient } from "../client/module-client.js";
 import { createPollingClient, type PollingClient } from "../client/polling-client.js";
 import { parseDaemonConfig } from "../daemon/config.js";
 import { Daemon } from "../daemon/daemon.js";
-import { eventToProto } from "../service/convert.js";
 
 /** Options of {@link startDaemon}; unset ones come from CLAUDE_COMMS_* variables, then defaults. */
 export interface StartDaemonOptions {
@@ -20,8 +19,11 @@ export interface StartDaemonOptions {
   args?: string[];
   /** Every status change (and creation) of a message, in seq order. */
   onStatusChange?: (event: Event) => void;
-  /** A message reached COMPLETE, FAILED, TIMED_OUT or CANCELLED. */
-  onComplete?: (event: Event) => void;
+  /**
+   * A message reached COMPLETE, FAILED, TIMED_OUT or CANCELLED: its last event, and the
+   * message as it then is, with its content (`message.content`).
+   */
+  onComplete?: (event: Event, message: Message) => void;
   /** Every event of the log. */
   onEvent?: (event: Event) => void;
 }
@@ -50,11 +52,8 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Emb
     ...(options.args ?? []),
   ];
   const config = parseDaemonConfig(flags);
-  const daemon = await Daemon.start(config, {
-    onEvent: options.onEvent && ((e) => options.onEvent!(eventToProto(e))),
-    onStatusChange: options.onStatusChange && ((e) => options.onStatusChange!(eventToProto(e))),
-    onComplete: options.onComplete && ((e) => options.onComplete!(eventToProto(e))),
-  });
+  const { onEvent, onStatusChange, onComplete } = options;
+  const daemon = await Daemon.start(config, { onEvent, onStatusChange, onComplete });
   const clientOptions = { home: config.paths.home, idleConnectionTimeoutMs: 1000 };
   return {
     listen: daemon.listen,

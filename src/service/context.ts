@@ -1,4 +1,4 @@
-import type { AgentSupervisor } from "../agent/index.js";
+import type { AskRunner } from "../asks/ask-runner.js";
 import type { Hub } from "../hub/hub.js";
 import type { Poller } from "../poller/poller.js";
 import type { Store } from "../store/open-store.js";
@@ -27,6 +27,8 @@ export interface ServiceContext {
   poller: Poller;
   /** Heartbeat interval of watch streams, in ms. */
   heartbeatMs: number;
+  /** Largest content of a message, in bytes. */
+  maxContentBytes: number;
   /** Longest timeout a request may carry, in ms. */
   maxTimeoutMs: number;
   facts(): DaemonFacts;
@@ -36,12 +38,8 @@ export interface ServiceContext {
   watchers: { count: number };
   /** Asks the daemon to stop (after the current response is sent). */
   requestStop(): void;
-  /** This daemon process's id (agent runs and leases belong to it). */
-  daemonId: string;
-  /** Runs the agents of asks, a bounded number at once. */
-  agents: AgentSupervisor;
-  /** The agent command (argv) for modules without their own. */
-  agentCommand: readonly string[];
+  /** Starts, queues, supervises and cancels the agent runs of asks. */
+  asks: AskRunner;
   /** Timeout of an ask that names none, in ms. */
   defaultAskTimeoutMs: number;
   /** The web dashboard, when the daemon serves one (`--dashboard`). */

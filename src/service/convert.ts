@@ -51,6 +51,10 @@ const KIND_TO_PROTO: Record<EventKindName, EventKind> = {
   progress: EventKind.PROGRESS,
   registered: EventKind.REGISTERED,
   unregistered: EventKind.UNREGISTERED,
+  agent_tool_use: EventKind.AGENT_TOOL_USE,
+  agent_tool_error: EventKind.AGENT_TOOL_ERROR,
+  agent_retry: EventKind.AGENT_RETRY,
+  agent_result: EventKind.AGENT_RESULT,
 };
 
 /** The protobuf enum of a stored status (UNSPECIFIED for null). */
@@ -201,6 +205,13 @@ export function moduleToProto(record: ModuleRecord): Module {
     systemPrompt: record.systemPrompt,
     agentCommand: record.agentCommand,
     updateTime: timestampFromSeconds(record.updatedAt),
+    model: record.agentSettings.model ?? "",
+    permissionMode: record.agentSettings.permissionMode ?? "",
+    allowedTools: record.agentSettings.allowedTools ?? [],
+    disallowedTools: record.agentSettings.disallowedTools ?? [],
+    maxTurns: record.agentSettings.maxTurns ?? 0,
+    appendSystemPrompt: record.agentSettings.appendSystemPrompt ?? "",
+    env: record.agentSettings.env ?? {},
   });
 }
 

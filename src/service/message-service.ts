@@ -45,7 +45,7 @@ export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageS
 
     async appendContent(req) {
       const messageId = requireId(req.messageId, "message_id");
-      const length = await appendContent(store, messageId, req.content);
+      const length = await appendContent(store, messageId, req.content, ctx.maxContentBytes);
       return { contentLength: BigInt(length) };
     },
 

@@ -1,11 +1,17 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { PollingService } from "../../gen/claude_comms/v1/polling_service_pb.js";
+import type {
+  PollingService,
+  WatchMessageRequest,
+  WatchMessageResponse,
+  WatchMessagesRequest,
+  WatchMessagesResponse,
+} from "../../gen/claude_comms/v1/polling_service_pb.js";
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
-import { getMessage, listMessages, setStatus } from "../store/messages.js";
+import { getMessage, listMessages } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
 import { FailedPreconditionError, InvalidInputError, NotFoundError } from "../shared/errors.js";
-import { ACTIVE_STATUSES, isTerminal } from "../store/status.js";
+import { isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";
 import { requireLocalPeer } from "./peer.js";
@@ -64,29 +70,9 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
       };
     },
 
-    watchMessage(req, call) {
-      const messageId = requireId(req.messageId, "message_id");
-      const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
-      return watchOne(ctx, messageId, afterSeq, call.signal);
-    },
+    watchMessage: (req, call) => watchMessageStream(ctx, req, call.signal),
 
-    watchMessages(req, call) {
-      if (req.messageIds.length > MAX_WATCH_IDS) {
-        throw new InvalidInputError(`at most ${MAX_WATCH_IDS} message_ids per watch; filter by thread or labels instead`);
-      }
-      const filter = {
-        messageIds: new Set(req.messageIds.map((id) => requireId(id, "message_ids[]"))),
-        threadId: optionalId(req.threadId, "thread_id"),
-        statuses: new Set(req.statuses.map((s) => statusFromProto(s, "statuses[]"))),
-        module: optionalId(req.module, "module"),
-        labels: checkLabels(req.labels),
-      };
-      if (req.afterSeq !== undefined && req.sendInitialSnapshots) {
-        throw new InvalidInputError("send_initial_snapshots cannot be combined with after_seq: a resumed watch replays events instead");
-      }
-      const start = req.afterSeq === undefined ? { snapshots: req.sendInitialSnapshots } : { afterSeq: Number(req.afterSeq) };
-      return watchMany(ctx, filter, start, call.signal);
-    },
+    watchMessages: (req, call) => watchMessagesStream(ctx, req, call.signal),
 
     async waitMessage(req, call) {
       const messageId = requireId(req.messageId, "message_id");
@@ -98,8 +84,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
     async cancelMessage(req) {
       const messageId = requireId(req.messageId, "message_id");
       const reason = req.reason || "cancelled";
-      await store.write((trx) => setStatus(trx, messageId, "cancelled", reason, ACTIVE_STATUSES));
-      ctx.agents.cancel(messageId, reason);
+      await ctx.asks.cancel(messageId, reason);
       return { message: messageToProto(await getMessage(store.reader, messageId)) };
     },
 
@@ -117,8 +102,8 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         headSeq: BigInt(ctx.hub.headSeq),
         listen: facts.listen,
         storeBytes: BigInt(store.sizeBytes()),
-        agentsRunning: ctx.agents.running,
-        agentsQueued: ctx.agents.queued,
+        agentsRunning: ctx.asks.running,
+        agentsQueued: ctx.asks.queued,
         dashboard: ctx.dashboard()?.listening ?? "",
         ticks: {
           ticks: BigInt(stats.ticks),
@@ -145,3 +130,32 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
   };
 }
 
+
+/**
+ * A WatchMessage call: validates the request, then the stream. Shared by the Connect
+ * handler and the daemon's gRPC fast path, so both answer alike.
+ */
+export function watchMessageStream(ctx: ServiceContext, req: WatchMessageRequest, signal: AbortSignal): AsyncGenerator<WatchMessageResponse> {
+  const messageId = requireId(req.messageId, "message_id");
+  const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
+  return watchOne(ctx, messageId, afterSeq, signal);
+}
+
+/** A WatchMessages call: validates the request, then the stream (both paths, as above). */
+export function watchMessagesStream(ctx: ServiceContext, req: WatchMessagesRequest, signal: AbortSignal): AsyncGenerator<WatchMessagesResponse> {
+  if (req.messageIds.length > MAX_WATCH_IDS) {
+    throw new InvalidInputError(`at most ${MAX_WATCH_IDS} message_ids per watch; filter by thread or labels instead`);
+  }
+  const filter = {
+    messageIds: new Set(req.messageIds.map((id) => requireId(id, "message_ids[]"))),
+    threadId: optionalId(req.threadId, "thread_id"),
+    statuses: new Set(req.statuses.map((s) => statusFromProto(s, "statuses[]"))),
+    module: optionalId(req.module, "module"),
+    labels: checkLabels(req.labels),
+  };
+  if (req.afterSeq !== undefined && req.sendInitialSnapshots) {
+    throw new InvalidInputError("send_initial_snapshots cannot be combined with after_seq: a resumed watch replays events instead");
+  }
+  const start = req.afterSeq === undefined ? { snapshots: req.sendInitialSnapshots } : { afterSeq: Number(req.afterSeq) };
+  return watchMany(ctx, filter, start, signal);
+}

@@ -46,6 +46,13 @@ export class StoreIoError extends DomainError {}
 /** Too many of something (watchers, queued events). */
 export class ResourceLimitError extends DomainError {}
 
+/** An append would take a message's content past the daemon's content limit; nothing was written. */
+export class ContentTooLargeError extends ResourceLimitError {
+  constructor(message: string, readonly limitBytes: number) {
+    super(message);
+  }
+}
+
 /** The requested history has been compacted away. */
 export class OutOfRangeError extends DomainError {
   constructor(message: string, readonly oldestSeq: number) {

@@ -8,9 +8,44 @@ export async function recordAgentRun(trx: Knex.Transaction, messageId: string, m
   await trx("agent_runs").insert({ message_id: messageId, module, daemon_id: daemonId, started_at: nowSeconds() });
 }
 
-/** Notes the agent's pid once it runs. */
-export async function setAgentPid(trx: Knex.Transaction, messageId: string, pid: number): Promise<void> {
-  await trx("agent_runs").where("message_id", messageId).update({ agent_pid: pid });
+/**
+ * Notes the agent's pid once it runs, with its start time (`startTime`, the kernel's, which
+ * tells this process from a later one that reuses the pid) and this host.
+ */
+export async function setAgentPid(trx: Knex.Transaction, messageId: string, pid: number, startTime: string | undefined): Promise<void> {
+  await trx("agent_runs").where("message_id", messageId).update({ agent_pid: pid, agent_start: startTime ?? null, host: os.hostname() });
+}
+
+/** An agent process group a run recorded, for a restarted daemon to end. */
+export interface RecordedAgentGroup {
+  messageId: string;
+  pid: number;
+  startTime: string;
+}
+
+/**
+ * The agent groups recorded on this host by daemons other than `ownDaemonId` whose process
+ * is gone (`isAlive(pid)` false), or by any other daemon when `othersAreGone`. Only runs with
+ * a recorded start time: without one, a live process of that pid cannot be told apart.
+ */
+export async function orphanedAgentGroups(
+  trx: Knex.Transaction,
+  ownDaemonId: string,
+  othersAreGone: boolean,
+  isAlive: (pid: number) => boolean,
+): Promise<RecordedAgentGroup[]> {
+  const rows = (await trx("agent_runs as r")
+    .leftJoin("daemons as d", "d.daemon_id", "r.daemon_id")
+    .where("r.host", os.hostname())
+    .andWhere("r.daemon_id", "<>", ownDaemonId)
+    .whereNotNull("r.agent_pid")
+    .whereNotNull("r.agent_start")
+    .select("r.message_id", "r.agent_pid", "r.agent_start", "d.pid as daemon_pid")) as Array<{
+    message_id: string; agent_pid: number; agent_start: string; daemon_pid: number | null;
+  }>;
+  return rows
+    .filter((row) => othersAreGone || row.daemon_pid === null || !isAlive(Number(row.daemon_pid)))
+    .map((row) => ({ messageId: row.message_id, pid: Number(row.agent_pid), startTime: row.agent_start }));
 }
 
 /** Forgets a finished run. */

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "./errors.js";
+import { AlreadyExistsError, ContentTooLargeError, FailedPreconditionError, NotFoundError } from "./errors.js";
 import { dialectOf } from "./dialect.js";
 import type { Reader } from "./reader.js";
 import type { Store } from "./store.js";
@@ -137,21 +137,55 @@ export async function appendContent(
   store: Store,
   messageId: string,
   text: string,
+  maxBytes = Number.MAX_SAFE_INTEGER,
 ): Promise<number> {
+  const bytes = Buffer.byteLength(text);
   for (let attempt = 1; ; attempt++) {
+    const length = store.dialect.byteLength("content");
+    // The cap is checked in the statement itself: an append past it changes nothing.
     const [row] = await storeInternals(store).writeStatement<{ n: number }>(
       `UPDATE messages SET content = COALESCE(content, '') || ?, updated_at = ?
-       WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)}
-       RETURNING ${store.dialect.byteLength("content")} AS n`,
-      [text, nowSeconds(), messageId],
+       WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)} AND ${length} + ? <= ?
+       RETURNING ${length} AS n`,
+      [text, nowSeconds(), messageId, bytes, maxBytes],
     );
     if (row) return Number(row.n);
-    const found = await store.reader.get<{ status: StatusName }>("SELECT status FROM messages WHERE message_id = ?", [messageId]);
+    const found = await store.reader.get<{ status: StatusName; n: number }>(
+      `SELECT status, ${length} AS n FROM messages WHERE message_id = ?`,
+      [messageId],
+    );
     if (!found) throw new NotFoundError(`message "${messageId}" not found`);
+    if (!isTerminal(found.status) && Number(found.n) + bytes > maxBytes) {
+      throw new ContentTooLargeError(
+        `message "${messageId}" would exceed the content limit of ${formatBytes(maxBytes)} ` +
+          `(${Number(found.n)} bytes, appending ${bytes}); nothing was appended (the limit is the daemon's --max-content-bytes)`,
+        maxBytes,
+      );
+    }
     // Created by another writer just after the refusal: append again (a few times at most).
     if (!isTerminal(found.status) && attempt < 3) continue;
     throw new FailedPreconditionError(`message "${messageId}" is ${found.status}; its content is final`);
   }
+}
+
+/** `4 MiB`, `512 KiB`, `100 bytes`. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * Cuts an active message's content back to its first `chars` characters (code points), for
+ * a writer that takes back text it streamed (an agent's abandoned attempt). A finished
+ * message is left alone.
+ */
+export async function truncateContent(store: Store, messageId: string, chars: number): Promise<void> {
+  await storeInternals(store).writeStatement(
+    `UPDATE messages SET content = substr(COALESCE(content, ''), 1, ?), updated_at = ?
+     WHERE message_id = ? AND status IN ${sqlStatusList(ACTIVE_STATUSES)} RETURNING 1 AS n`,
+    [chars, nowSeconds(), messageId],
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { AgentSettings } from "../shared/agent-settings.js";
 import { NotFoundError } from "./errors.js";
 import type { Reader } from "./reader.js";
 import { nowSeconds } from "./rows.js";
@@ -10,6 +11,8 @@ export interface ModuleRecord {
   systemPrompt: string;
   /** Argument vector replacing the daemon's agent command; empty for the default. */
   agentCommand: string[];
+  /** Flags and environment for its agent; `{}` for Claude Code's defaults. */
+  agentSettings: AgentSettings;
   updatedAt: number;
 }
 
@@ -18,6 +21,7 @@ interface ModuleRow {
   directory: string;
   system_prompt: string | null;
   agent_command: string | null;
+  agent_settings?: string | null;
   updated_at: number;
 }
 
@@ -34,8 +38,19 @@ function moduleFromRow(row: ModuleRow): ModuleRecord {
     directory: row.directory,
     systemPrompt: row.system_prompt ?? "",
     agentCommand,
+    agentSettings: parseSettings(row.agent_settings),
     updatedAt: row.updated_at,
   };
+}
+
+/** The stored settings JSON; a row written by hand with bad JSON counts as none. */
+function parseSettings(json: string | null | undefined): AgentSettings {
+  try {
+    const parsed: unknown = json ? JSON.parse(json) : {};
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as AgentSettings) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Inserts or replaces a module; returns true when it is new. */
@@ -45,6 +60,7 @@ export async function upsertModule(trx: Knex.Transaction, input: Omit<ModuleReco
     directory: input.directory,
     system_prompt: input.systemPrompt || null,
     agent_command: input.agentCommand.length ? JSON.stringify(input.agentCommand) : null,
+    agent_settings: Object.keys(input.agentSettings).length ? JSON.stringify(input.agentSettings) : null,
     updated_at: nowSeconds(),
   };
   if (existing) await trx("modules").where("name", input.name).update(row);

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { FailedPreconditionError, NotFoundError } from "./errors.js";
+import { InvalidInputError, NotFoundError } from "./errors.js";
 import { appendEvent } from "./events.js";
 import { lockMessage } from "./messages.js";
 import type { Reader } from "./reader.js";
@@ -32,7 +32,8 @@ export async function upsertMonitor(trx: Knex.Transaction, input: MonitorInput):
   const message = await lockMessage(trx, input.messageId);
   if (!message) throw new NotFoundError(`message "${input.messageId}" not found`);
   if (input.threadId && input.threadId !== message.thread_id) {
-    throw new FailedPreconditionError(
+    // A thread that does not match is a wrong argument (INVALID_ARGUMENT), as in the library's check.
+    throw new InvalidInputError(
       `message "${input.messageId}" belongs to thread "${message.thread_id}", not "${input.threadId}"`,
     );
   }

@@ -40,7 +40,9 @@ export interface ThreadRecord {
 }
 
 /** What an event-log row records. */
-export type EventKindName = "created" | "status_changed" | "progress" | "registered" | "unregistered";
+export type EventKindName =
+  | "created" | "status_changed" | "progress" | "registered" | "unregistered"
+  | "agent_tool_use" | "agent_tool_error" | "agent_retry" | "agent_result";
 
 /** One row of the event log. */
 export interface EventRecord {

@@ -3,6 +3,8 @@ import { Worker } from "node:worker_threads";
 
 /** How often the checkpointer looks for new commits, in ms. */
 const CHECK_EVERY_MS = 100;
+/** WAL frames past which a complete checkpoint also truncates the file (16 MiB of 4 KiB pages). */
+export const WAL_BOUND_PAGES = 4000;
 /** How often the same checkpoint failure is reported again, in ms. */
 const REPORT_EVERY_MS = 60_000;
 
@@ -32,6 +34,12 @@ const timer = setInterval(() => {
     if (version === settled) return;
     const [r] = db.pragma("wal_checkpoint(PASSIVE)");
     if (r.busy === 0 && r.log === r.checkpointed) settled = version;
+    // Past the bound with everything copied: truncate the file now (waiting briefly for
+    // readers), rather than hope a writer finds the WAL idle while a flood goes on.
+    if (r.log > workerData.boundPages && r.log === r.checkpointed) {
+      db.pragma("busy_timeout = 50");
+      try { db.pragma("wal_checkpoint(TRUNCATE)"); } finally { db.pragma("busy_timeout = 0"); }
+    }
     if (r.checkpointed > 0) parentPort.postMessage({ checkpointed: r.checkpointed });
     lastError = "";
   } catch (err) {
@@ -74,7 +82,7 @@ export class SqliteCheckpointer {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, driver, everyMs: CHECK_EVERY_MS, reportEveryMs: REPORT_EVERY_MS },
+      workerData: { file, driver, everyMs: CHECK_EVERY_MS, reportEveryMs: REPORT_EVERY_MS, boundPages: WAL_BOUND_PAGES },
       resourceLimits: { maxOldGenerationSizeMb: 16 },
     });
     this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));

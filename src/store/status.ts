@@ -1,31 +1,7 @@
-/** A message status as the store keeps it (the original tool's lowercase strings). */
-export type StatusName = "pending" | "processing" | "complete" | "failed" | "timed_out" | "cancelled";
+import type { StatusName } from "../shared/status.js";
 
-/** Every status, in lifecycle order. */
-export const STATUS_NAMES: readonly StatusName[] = [
-  "pending",
-  "processing",
-  "complete",
-  "failed",
-  "timed_out",
-  "cancelled",
-];
-
-/** The statuses no transition may leave. */
-export const TERMINAL_STATUSES: readonly StatusName[] = ["complete", "failed", "timed_out", "cancelled"];
-
-/** The statuses a message is still working in. */
-export const ACTIVE_STATUSES: readonly StatusName[] = ["pending", "processing"];
-
-/** True when `status` is terminal. */
-export function isTerminal(status: StatusName): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
-
-/** True when `value` is one of the stored status strings. */
-export function isStatusName(value: unknown): value is StatusName {
-  return typeof value === "string" && (STATUS_NAMES as readonly string[]).includes(value);
-}
+// The table itself is shared with the client and the CLI, which may not import store/.
+export { ACTIVE_STATUSES, STATUS_NAMES, TERMINAL_STATUSES, isStatusName, isTerminal, type StatusName } from "../shared/status.js";
 
 /** SQL list literal of statuses, for triggers and WHERE clauses: ('a','b'). */
 export function sqlStatusList(statuses: readonly StatusName[]): string {

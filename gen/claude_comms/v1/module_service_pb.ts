@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file claude_comms/v1/module_service.proto.
  */
 export const file_claude_comms_v1_module_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRjbGF1ZGVfY29tbXMvdjEvbW9kdWxlX3NlcnZpY2UucHJvdG8SD2NsYXVkZV9jb21tcy52MSKIAQoGTW9kdWxlEgwKBG5hbWUYASABKAkSEQoJZGlyZWN0b3J5GAIgASgJEhUKDXN5c3RlbV9wcm9tcHQYAyABKAkSFQoNYWdlbnRfY29tbWFuZBgEIAMoCRIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQAoVUmVnaXN0ZXJNb2R1bGVSZXF1ZXN0EicKBm1vZHVsZRgBIAEoCzIXLmNsYXVkZV9jb21tcy52MS5Nb2R1bGUiUgoWUmVnaXN0ZXJNb2R1bGVSZXNwb25zZRInCgZtb2R1bGUYASABKAsyFy5jbGF1ZGVfY29tbXMudjEuTW9kdWxlEg8KB2NyZWF0ZWQYAiABKAgiFAoSTGlzdE1vZHVsZXNSZXF1ZXN0Ij8KE0xpc3RNb2R1bGVzUmVzcG9uc2USKAoHbW9kdWxlcxgBIAMoCzIXLmNsYXVkZV9jb21tcy52MS5Nb2R1bGUiIwoTUmVtb3ZlTW9kdWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJIhYKFFJlbW92ZU1vZHVsZVJlc3BvbnNlIrYBChBBc2tNb2R1bGVSZXF1ZXN0EhMKC2Zyb21fbW9kdWxlGAEgASgJEhEKCXRvX21vZHVsZRgCIAEoCRIQCghxdWVzdGlvbhgDIAEoCRIRCgl0aHJlYWRfaWQYBCABKAkSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIpCghtZXRhZGF0YRgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiYAoRQXNrTW9kdWxlUmVzcG9uc2USEQoJdGhyZWFkX2lkGAEgASgJEhsKE3F1ZXN0aW9uX21lc3NhZ2VfaWQYAiABKAkSGwoTcmVzcG9uc2VfbWVzc2FnZV9pZBgDIAEoCTL9AgoNTW9kdWxlU2VydmljZRJhCg5SZWdpc3Rlck1vZHVsZRImLmNsYXVkZV9jb21tcy52MS5SZWdpc3Rlck1vZHVsZVJlcXVlc3QaJy5jbGF1ZGVfY29tbXMudjEuUmVnaXN0ZXJNb2R1bGVSZXNwb25zZRJYCgtMaXN0TW9kdWxlcxIjLmNsYXVkZV9jb21tcy52MS5MaXN0TW9kdWxlc1JlcXVlc3QaJC5jbGF1ZGVfY29tbXMudjEuTGlzdE1vZHVsZXNSZXNwb25zZRJbCgxSZW1vdmVNb2R1bGUSJC5jbGF1ZGVfY29tbXMudjEuUmVtb3ZlTW9kdWxlUmVxdWVzdBolLmNsYXVkZV9jb21tcy52MS5SZW1vdmVNb2R1bGVSZXNwb25zZRJSCglBc2tNb2R1bGUSIS5jbGF1ZGVfY29tbXMudjEuQXNrTW9kdWxlUmVxdWVzdBoiLmNsYXVkZV9jb21tcy52MS5Bc2tNb2R1bGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CiRjbGF1ZGVfY29tbXMvdjEvbW9kdWxlX3NlcnZpY2UucHJvdG8SD2NsYXVkZV9jb21tcy52MSLtAgoGTW9kdWxlEgwKBG5hbWUYASABKAkSEQoJZGlyZWN0b3J5GAIgASgJEhUKDXN5c3RlbV9wcm9tcHQYAyABKAkSFQoNYWdlbnRfY29tbWFuZBgEIAMoCRIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbW9kZWwYBiABKAkSFwoPcGVybWlzc2lvbl9tb2RlGAcgASgJEhUKDWFsbG93ZWRfdG9vbHMYCCADKAkSGAoQZGlzYWxsb3dlZF90b29scxgJIAMoCRIRCgltYXhfdHVybnMYCiABKA0SHAoUYXBwZW5kX3N5c3RlbV9wcm9tcHQYCyABKAkSLQoDZW52GAwgAygLMiAuY2xhdWRlX2NvbW1zLnYxLk1vZHVsZS5FbnZFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkAKFVJlZ2lzdGVyTW9kdWxlUmVxdWVzdBInCgZtb2R1bGUYASABKAsyFy5jbGF1ZGVfY29tbXMudjEuTW9kdWxlIlIKFlJlZ2lzdGVyTW9kdWxlUmVzcG9uc2USJwoGbW9kdWxlGAEgASgLMhcuY2xhdWRlX2NvbW1zLnYxLk1vZHVsZRIPCgdjcmVhdGVkGAIgASgIIhQKEkxpc3RNb2R1bGVzUmVxdWVzdCI/ChNMaXN0TW9kdWxlc1Jlc3BvbnNlEigKB21vZHVsZXMYASADKAsyFy5jbGF1ZGVfY29tbXMudjEuTW9kdWxlIiMKE1JlbW92ZU1vZHVsZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIWChRSZW1vdmVNb2R1bGVSZXNwb25zZSLLAQoQQXNrTW9kdWxlUmVxdWVzdBITCgtmcm9tX21vZHVsZRgBIAEoCRIRCgl0b19tb2R1bGUYAiABKAkSEAoIcXVlc3Rpb24YAyABKAkSEQoJdGhyZWFkX2lkGAQgASgJEioKB3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKQoIbWV0YWRhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKC25ld19zZXNzaW9uGAcgASgIImAKEUFza01vZHVsZVJlc3BvbnNlEhEKCXRocmVhZF9pZBgBIAEoCRIbChNxdWVzdGlvbl9tZXNzYWdlX2lkGAIgASgJEhsKE3Jlc3BvbnNlX21lc3NhZ2VfaWQYAyABKAky/QIKDU1vZHVsZVNlcnZpY2USYQoOUmVnaXN0ZXJNb2R1bGUSJi5jbGF1ZGVfY29tbXMudjEuUmVnaXN0ZXJNb2R1bGVSZXF1ZXN0GicuY2xhdWRlX2NvbW1zLnYxLlJlZ2lzdGVyTW9kdWxlUmVzcG9uc2USWAoLTGlzdE1vZHVsZXMSIy5jbGF1ZGVfY29tbXMudjEuTGlzdE1vZHVsZXNSZXF1ZXN0GiQuY2xhdWRlX2NvbW1zLnYxLkxpc3RNb2R1bGVzUmVzcG9uc2USWwoMUmVtb3ZlTW9kdWxlEiQuY2xhdWRlX2NvbW1zLnYxLlJlbW92ZU1vZHVsZVJlcXVlc3QaJS5jbGF1ZGVfY29tbXMudjEuUmVtb3ZlTW9kdWxlUmVzcG9uc2USUgoJQXNrTW9kdWxlEiEuY2xhdWRlX2NvbW1zLnYxLkFza01vZHVsZVJlcXVlc3QaIi5jbGF1ZGVfY29tbXMudjEuQXNrTW9kdWxlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Module is a project that answers questions through its agent CLI.
@@ -57,6 +57,59 @@ export type Module = Message<"claude_comms.v1.Module"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 5;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * The agent's model (`--model`: an alias such as "sonnet" or a full name); empty means
+   * Claude Code's default.
+   *
+   * @generated from field: string model = 6;
+   */
+  model: string;
+
+  /**
+   * The agent's permission mode (`--permission-mode`: "default", "acceptEdits", "plan",
+   * "bypassPermissions", …); empty means Claude Code's default. Local callers only.
+   *
+   * @generated from field: string permission_mode = 7;
+   */
+  permissionMode: string;
+
+  /**
+   * Tools the agent may use without asking (`--allowedTools`, e.g. "Read",
+   * "Bash(git:*)"); empty means Claude Code's default. Local callers only.
+   *
+   * @generated from field: repeated string allowed_tools = 8;
+   */
+  allowedTools: string[];
+
+  /**
+   * Tools the agent may not use (`--disallowedTools`); empty means none.
+   *
+   * @generated from field: repeated string disallowed_tools = 9;
+   */
+  disallowedTools: string[];
+
+  /**
+   * The most turns the agent takes (`--max-turns`); 0 means Claude Code's default.
+   *
+   * @generated from field: uint32 max_turns = 10;
+   */
+  maxTurns: number;
+
+  /**
+   * Appended to Claude Code's system prompt (`--append-system-prompt`); empty means none.
+   *
+   * @generated from field: string append_system_prompt = 11;
+   */
+  appendSystemPrompt: string;
+
+  /**
+   * Extra environment variables for the agent (say ANTHROPIC_BASE_URL); empty means the
+   * daemon's environment only. Local callers only.
+   *
+   * @generated from field: map<string, string> env = 12;
+   */
+  env: { [key: string]: string };
 };
 
 /**
@@ -234,6 +287,15 @@ export type AskModuleRequest = Message<"claude_comms.v1.AskModuleRequest"> & {
    * @generated from field: google.protobuf.Struct metadata = 6;
    */
   metadata?: JsonObject | undefined;
+
+  /**
+   * Start a new agent session. By default a thread keeps each module's session: a later
+   * question to the same module in the same thread resumes it, with the earlier exchange
+   * in context.
+   *
+   * @generated from field: bool new_session = 7;
+   */
+  newSession: boolean;
 };
 
 /**

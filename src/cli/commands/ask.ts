@@ -4,9 +4,10 @@ import { AskModuleResponseSchema } from "../../../gen/claude_comms/v1/module_ser
 import { durationOption, textOrStdin } from "../args.js";
 import { UNARY_TIMEOUT_MS, type CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
-import { followMessage } from "../follow.js";
+import { reconnectNotice } from "../follow-notice.js";
 import { renderFields } from "../format.js";
 import { exitCodeOfStatus, statusName } from "../status.js";
+import { followMessage } from "../../client/follow.js";
 import { createPollingClient } from "../../client/polling-client.js";
 import { createModuleClient } from "../../client/module-client.js";
 
@@ -14,6 +15,7 @@ interface AskOptions {
   from: string;
   to: string;
   thread?: string;
+  newSession?: boolean;
   timeout?: string;
   wait?: boolean;
 }
@@ -35,6 +37,7 @@ export async function run(ctx: CommandContext, opts: AskOptions, words: string[]
       toModule: opts.to,
       question,
       threadId: opts.thread,
+      newSession: opts.newSession ?? false,
       timeout: timeoutMs ? durationFromMs(timeoutMs) : undefined,
     },
     { timeoutMs: UNARY_TIMEOUT_MS },
@@ -71,7 +74,7 @@ async function streamAnswer(ctx: CommandContext, id: string): Promise<number> {
   const onEvent = async (event: Event, state: { contentLength: bigint }) => {
     if (!ctx.globals.json && CONTENT_EVENTS.has(event.kind) && state.contentLength > printed) await fetchNew();
   };
-  await followMessage(polling, id, onEvent);
+  await followMessage(polling, id, onEvent, { onReconnect: reconnectNotice(ctx, false) });
   const { message } = await polling.showMessage({ messageId: id, includeContent: true }, { timeoutMs: UNARY_TIMEOUT_MS });
   if (!message) throw new CliError(`response ${id} vanished`);
   if (ctx.globals.json) {

@@ -13,6 +13,13 @@ interface AddOptions {
   dir: string;
   systemPrompt?: string;
   agentCommand?: string;
+  model?: string;
+  permissionMode?: string;
+  allowedTool: string[];
+  disallowedTool: string[];
+  maxTurns?: string;
+  appendSystemPrompt?: string;
+  env: string[];
 }
 
 /** `module add NAME --dir PATH …`: registers a module (or updates it). */
@@ -23,12 +30,33 @@ export async function add(ctx: CommandContext, opts: AddOptions, name: string): 
   }
   const modules = createModuleClient(ctx);
   const response = await modules.registerModule(
-    { module: { name, directory: path.resolve(opts.dir), systemPrompt: opts.systemPrompt, agentCommand } },
+    { module: { name, directory: path.resolve(opts.dir), systemPrompt: opts.systemPrompt, agentCommand, ...agentSettings(opts) } },
     { timeoutMs: UNARY_TIMEOUT_MS },
   );
   if (ctx.globals.json) ctx.json(RegisterModuleResponseSchema, response);
   else ctx.out(`${response.created ? "registered" : "updated"} module ${name} (${response.module?.directory ?? path.resolve(opts.dir)})`);
   return 0;
+}
+
+/** The agent settings of `module add`, as Module fields. */
+function agentSettings(opts: AddOptions) {
+  const maxTurns = opts.maxTurns === undefined ? 0 : Number(opts.maxTurns);
+  if (!Number.isInteger(maxTurns) || maxTurns < 0) throw usageError(`--max-turns must be a whole number, got ${JSON.stringify(opts.maxTurns)}`);
+  const env: Record<string, string> = {};
+  for (const pair of opts.env) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw usageError(`--env takes NAME=VALUE, got ${JSON.stringify(pair)}`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return {
+    model: opts.model,
+    permissionMode: opts.permissionMode,
+    allowedTools: opts.allowedTool,
+    disallowedTools: opts.disallowedTool,
+    maxTurns,
+    appendSystemPrompt: opts.appendSystemPrompt,
+    env,
+  };
 }
 
 /** `module list`: the registered modules by name. */

@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkAddress } from "../../client/transport.js";
 import { homePaths, resolveHome } from "../../shared/paths.js";
-import { PATH_SETTINGS, SETTINGS } from "../../shared/settings.js";
-import { durationOption } from "../args.js";
+import { parseSetting, PATH_SETTINGS, SETTINGS, type SettingName } from "../../shared/settings.js";
 import { tokenOf, type CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
+import { ExitCode } from "../exit-codes.js";
 
+// The daemon program's exit code when another daemon runs on the home.
+const DAEMON_ALREADY_RUNNING = 3;
 // How long a detached start waits for the daemon's ready line.
 const READY_TIMEOUT_MS = 15_000;
 
@@ -53,7 +54,7 @@ export function daemonProgram(): string {
 
 function daemonArgs(ctx: CommandContext, opts: StartOptions): string[] {
   const args = [daemonProgram(), "--home", resolveHome(ctx.globals.home)];
-  for (const name of Object.keys(SETTINGS)) {
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
     const value = opts[camelCase(name)];
     if (typeof value !== "string") continue;
     args.push(`--${name}`, checked(name, value));
@@ -61,19 +62,14 @@ function daemonArgs(ctx: CommandContext, opts: StartOptions): string[] {
   return args;
 }
 
-// Syntax checks the CLI can do itself (exit 2); the daemon checks ranges and the rest. The
-// daemon runs from "/": relative paths are resolved here.
-function checked(name: string, value: string): string {
-  if (["interval", "retention", "heartbeat", "history-retention", "busy-timeout", "ask-timeout", "lease"].includes(name)) {
-    durationOption(value, `--${name}`);
-  }
-  if (name === "dashboard" && /^\d{1,5}$/.test(value)) return value;
-  if (name === "listen" || name === "dashboard") {
-    try {
-      return checkAddress(value);
-    } catch (error) {
-      throw usageError((error as Error).message.replace("invalid address", `invalid --${name}`));
-    }
+// Every value is checked with its setting's own parser, the one the daemon uses, so a bad
+// value is a usage error (exit 2) before anything runs. The daemon runs from "/": relative
+// paths are resolved here.
+function checked(name: SettingName, value: string): string {
+  try {
+    parseSetting(name, value);
+  } catch (error) {
+    throw usageError((error as Error).message);
   }
   if (PATH_SETTINGS.has(name)) return value === "-" ? value : path.resolve(value);
   if (name === "store" && value.startsWith("sqlite:")) return `sqlite:${path.resolve(value.slice("sqlite:".length))}`;
@@ -157,14 +153,31 @@ function lastLine(stderr: string): string | undefined {
 
 function runForeground(args: string[], env: NodeJS.ProcessEnv, opts: StartOptions): Promise<number> {
   if (opts.logFile === undefined) args.push("--log-file", "-");
-  const child = spawn(process.execPath, args, { stdio: "inherit", env });
+  const text = (opts.logFormat ?? env.CLAUDE_COMMS_LOG_FORMAT ?? "").toString().toLowerCase() === "text";
+  const child = spawn(process.execPath, args, { stdio: ["inherit", text ? "pipe" : "inherit", "inherit"], env });
+  if (text) child.stdout?.setEncoding("utf8").on("data", textReadyLine());
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
   return new Promise((resolve, reject) => {
     child.once("error", (error) => reject(new CliError(`cannot run the daemon: ${error.message}`)));
-    child.once("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+    // The daemon's own "already running" (3) is an error like any other here (the README's table).
+    child.once("exit", (code, signal) => resolve(code === DAEMON_ALREADY_RUNNING ? ExitCode.ERROR : (code ?? 128 + signalNumber(signal))));
   });
+}
+
+// With --log-format text the ready line is text too: `daemon ready (pid 12), listening on …`.
+function textReadyLine(): (chunk: string) => void {
+  let pending = "";
+  return (chunk) => {
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      const ready = findReadyLine(`${line}\n`);
+      process.stdout.write(ready ? `daemon ready (pid ${ready.pid}), listening on ${ready.listen.join(", ")}, store ${ready.store}\n` : `${line}\n`);
+    }
+  };
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { CliError } from "../errors.js";
-import { isConnectionFailure } from "../handle-error.js";
+import { isConnectionFailure } from "../../client/connection-errors.js";
 import { transportOptionsOf, UNARY_TIMEOUT_MS, type CommandContext } from "../context.js";
 import { createPollingClient } from "../../client/polling-client.js";
 

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import * as initial from "./0001_initial.js";
 import * as modules from "./0002_modules.js";
+import * as agentSessions from "./0003_agent_sessions.js";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ["0001_initial", initial],
   ["0002_modules", modules],
+  ["0003_agent_sessions", agentSessions],
 ];
 
 /** A knex migration source over the migrations compiled into the program. */
