@@ -178,6 +178,45 @@ export async function peers(options: BenchOptions): Promise<Figure[]> {
   return figures(acc, streams);
 }
 
+/**
+ * Only the durable-write phase of the comparison (target 12), for iterating on the write
+ * path: etcd, claude-comms synchronous=normal and synchronous=full, interleaved rounds.
+ */
+export async function peerWrites(options: BenchOptions): Promise<Figure[]> {
+  const missing = ensurePrograms({ etcd: "etcd-server" });
+  if (missing.length) throw new Error(`the peer write benchmark needs ${missing.join(", ")}: install it with apt-get`);
+  const rounds = size(options, 2, 3);
+  const seconds = (quick: number, full: number) => size(options, quick, full) * 1000;
+  const acc: Record<string, Record<System, number[]>> = {};
+  const add = (name: string, system: System, value: number) => ((acc[name] ??= { "claude-comms": [], etcd: [], redis: [] })[system].push(value));
+  const normal = await startComms({ messages: KEY.seeded });
+  const full = await startComms({ messages: KEY.seeded, synchronous: "full" });
+  const etcd = await startEtcd();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const [server, suffix] of [[etcd, ""], [normal, ""], [full, "_full"]] as const) {
+        const w16 = await writes(server, KEY.writes16, 16, seconds(3, 10));
+        const w1 = await writes(server, KEY.writes1, 1, seconds(2, 5));
+        add(`writes16${suffix}`, server.system, w16.perSecond);
+        add(`writes1${suffix}`, server.system, w1.perSecond);
+        add(`write_cpu${suffix}`, server.system, w16.cpuMsPerWrite);
+        options.log(`round ${r + 1} ${server.system}${suffix}: writes ${Math.round(w16.perSecond)}/s (16 clients), ${Math.round(w1.perSecond)}/s (1), ${round(w16.cpuMsPerWrite, 3)} cpu-ms/write`);
+      }
+    }
+  } finally {
+    await Promise.all([normal, full, etcd].map((s) => s.stop()));
+  }
+  const m = (name: string) => perSystem((s) => median(acc[name]?.[s] ?? []));
+  const fullVsEtcd = (name: string, etcdName: string): PerSystem => ({ ...m(etcdName), "claude-comms": m(name)["claude-comms"] });
+  return [
+    versus("peer_writes_full_16_clients", "writes/s", fullVsEtcd("writes16_full", "writes16"), { target: 12, better: "higher", factor: 1, goal: "synchronous=full ≥ etcd" }),
+    versus("peer_writes_full_1_client", "writes/s", fullVsEtcd("writes1_full", "writes1"), { target: 12, better: "higher", factor: 0.8, goal: "synchronous=full ≥ 0.8× etcd" }),
+    versus("peer_writes_normal_16_clients", "writes/s", m("writes16"), { target: 12, better: "higher", factor: 3, goal: "synchronous=normal ≥ 3× etcd" }),
+    versus("peer_write_cpu", "cpu-ms", m("write_cpu"), { target: 12, better: "lower", factor: 1, goal: "info: server CPU per write" }),
+    versus("peer_write_cpu_full", "cpu-ms", fullVsEtcd("write_cpu_full", "write_cpu"), { target: 12, better: "lower", factor: 1, goal: "info: server CPU per write, synchronous=full" }),
+  ];
+}
+
 function figures(acc: Record<string, Record<System, number[]>>, streams: number): Figure[] {
   const m = (name: string) => perSystem((s) => median(acc[name]?.[s] ?? []));
   const durability = { "claude-comms": "SQLite WAL synchronous=normal (full where named)", etcd: "fsync on commit", redis: "appendfsync everysec" };

@@ -12,7 +12,7 @@ import type { BenchOptions } from "./lib/options.js";
 import { RESULTS_FILE } from "./lib/paths.js";
 import { machine, renderMarkdown, renderTable } from "./lib/report.js";
 import { memory } from "./memory.js";
-import { peers } from "./peers.js";
+import { peers, peerWrites } from "./peers.js";
 import { renderPeerMarkdown } from "./peers/figures.js";
 import { pollerTick } from "./poller-tick.js";
 import { pushLatency } from "./push-latency.js";
@@ -52,6 +52,8 @@ const BENCHES: Bench[] = [
   { name: "replicas", targets: [], run: replicas, limitS: [120, 400] },
   // Against the peers a user could pick instead (etcd, Redis): targets 11–14.
   { name: "peers", targets: [11, 12, 13, 14], run: peers, limitS: [240, 1500] },
+  // Only the write phase of "peers" (run it by name: --only peer-writes).
+  { name: "peer-writes", targets: [], run: peerWrites, limitS: [400, 900] },
 ];
 
 async function main(): Promise<number> {

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
 import type { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
-import { appendContent, getMessage, insertMessage, setStatus } from "../store/messages.js";
+import { setStatusReturning } from "../store/hot-writes.js";
+import { appendContent, getMessage, insertMessage } from "../store/messages.js";
 import { getThread, insertThread, threadMessages } from "../store/threads.js";
 import type { ServiceContext } from "./context.js";
 import { messageToProto, metadataFromProto, statusFromProto, threadToProto } from "./convert.js";
@@ -51,8 +52,7 @@ export function messageService(ctx: ServiceContext): ServiceImpl<typeof MessageS
     async setStatus(req) {
       const messageId = requireId(req.messageId, "message_id");
       const status = statusFromProto(req.status);
-      await store.write((trx) => setStatus(trx, messageId, status, req.error));
-      return { message: messageToProto(await getMessage(store.reader, messageId)) };
+      return { message: messageToProto(await setStatusReturning(store, messageId, status, req.error)) };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { WriteOp } from "./group-commit.js";
 import type { Store } from "./store.js";
 
 /**
@@ -18,6 +19,12 @@ export interface StoreInternals {
    * uses `?` placeholders.
    */
   writeStatement<T>(sql: string, bindings: readonly unknown[]): Promise<T[]>;
+  /**
+   * SQLite only (undefined on PostgreSQL): runs a synchronous `op` on the writer's raw
+   * connection in the next group commit (group-commit.ts), with the busy retry, domain
+   * errors, health record and one change notification per group. The hot writes use it.
+   */
+  readonly grouped?: <T>(op: WriteOp<T>) => Promise<T>;
 }
 
 const internals = new WeakMap<Store, StoreInternals>();

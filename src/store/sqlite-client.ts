@@ -34,7 +34,8 @@ type ClientBase = {
 
 const statementCache = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
 
-function prepared(db: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
+/** The statement for `sql` on `db`, prepared once per connection and cached. */
+export function prepared(db: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
   let cache = statementCache.get(db);
   if (!cache) {
     cache = new Map();

@@ -8,6 +8,7 @@ import { SQLITE } from "./dialect.js";
 import { domainErrorFromDriver } from "./errors.js";
 import { StoreHealth } from "./health.js";
 import { migrationSource } from "./migrations/index.js";
+import { GroupCommitter } from "./group-commit.js";
 import { SqliteCheckpointer } from "./sqlite-checkpointer.js";
 import { runStatement, SqliteClient } from "./sqlite-client.js";
 import { SqliteReader } from "./sqlite-reader.js";
@@ -96,18 +97,19 @@ export async function openSqliteStore(file: string, options: SqliteOptions): Pro
       return closed;
     },
   };
+  // On the writer's connection, taken from knex's pool so it never runs inside a knex transaction.
+  const group = new GroupCommitter({
+    acquire: async () => (await knex.client.acquireConnection()) as Database.Database,
+    release: (db) => void knex.client.releaseConnection(db),
+    health,
+    busyTimeoutMs,
+    onCommit: changes.emit,
+  });
+  const grouped = <T>(op: (db: Database.Database) => T) => group.run(op);
   return withInternals(store, {
     knex,
-    // On the writer's connection, taken from knex's pool so it never runs inside a transaction.
-    writeStatement: (sql, bindings) =>
-      recordedWrite(health, busyTimeoutMs, async () => {
-        const conn = (await knex.client.acquireConnection()) as Database.Database;
-        try {
-          return runStatement(conn, sql, bindings);
-        } finally {
-          knex.client.releaseConnection(conn);
-        }
-      }, changes.emit),
+    writeStatement: (sql, bindings) => grouped((db) => runStatement(db, sql, bindings)),
+    grouped,
   });
 }
 
