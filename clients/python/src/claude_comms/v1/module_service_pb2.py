@@ -16,31 +16,35 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$claude_comms/v1/module_service.proto\x12\x0f\x63laude_comms.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x01\n\x06Module\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n\tdirectory\x18\x02 \x01(\tR\tdirectory\x12#\n\rsystem_prompt\x18\x03 \x01(\tR\x0csystemPrompt\x12#\n\ragent_command\x18\x04 \x03(\tR\x0c\x61gentCommand\x12;\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"H\n\x15RegisterModuleRequest\x12/\n\x06module\x18\x01 \x01(\x0b\x32\x17.claude_comms.v1.ModuleR\x06module\"c\n\x16RegisterModuleResponse\x12/\n\x06module\x18\x01 \x01(\x0b\x32\x17.claude_comms.v1.ModuleR\x06module\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"\x14\n\x12ListModulesRequest\"H\n\x13ListModulesResponse\x12\x31\n\x07modules\x18\x01 \x03(\x0b\x32\x17.claude_comms.v1.ModuleR\x07modules\")\n\x13RemoveModuleRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\x16\n\x14RemoveModuleResponse\"\xf3\x01\n\x10\x41skModuleRequest\x12\x1f\n\x0b\x66rom_module\x18\x01 \x01(\tR\nfromModule\x12\x1b\n\tto_module\x18\x02 \x01(\tR\x08toModule\x12\x1a\n\x08question\x18\x03 \x01(\tR\x08question\x12\x1b\n\tthread_id\x18\x04 \x01(\tR\x08threadId\x12\x33\n\x07timeout\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x07timeout\x12\x33\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\"\x90\x01\n\x11\x41skModuleResponse\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12.\n\x13question_message_id\x18\x02 \x01(\tR\x11questionMessageId\x12.\n\x13response_message_id\x18\x03 \x01(\tR\x11responseMessageId2\xfd\x02\n\rModuleService\x12\x61\n\x0eRegisterModule\x12&.claude_comms.v1.RegisterModuleRequest\x1a\'.claude_comms.v1.RegisterModuleResponse\x12X\n\x0bListModules\x12#.claude_comms.v1.ListModulesRequest\x1a$.claude_comms.v1.ListModulesResponse\x12[\n\x0cRemoveModule\x12$.claude_comms.v1.RemoveModuleRequest\x1a%.claude_comms.v1.RemoveModuleResponse\x12R\n\tAskModule\x12!.claude_comms.v1.AskModuleRequest\x1a\".claude_comms.v1.AskModuleResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$claude_comms/v1/module_service.proto\x12\x0f\x63laude_comms.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x04\n\x06Module\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n\tdirectory\x18\x02 \x01(\tR\tdirectory\x12#\n\rsystem_prompt\x18\x03 \x01(\tR\x0csystemPrompt\x12#\n\ragent_command\x18\x04 \x03(\tR\x0c\x61gentCommand\x12;\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x14\n\x05model\x18\x06 \x01(\tR\x05model\x12\'\n\x0fpermission_mode\x18\x07 \x01(\tR\x0epermissionMode\x12#\n\rallowed_tools\x18\x08 \x03(\tR\x0c\x61llowedTools\x12)\n\x10\x64isallowed_tools\x18\t \x03(\tR\x0f\x64isallowedTools\x12\x1b\n\tmax_turns\x18\n \x01(\rR\x08maxTurns\x12\x30\n\x14\x61ppend_system_prompt\x18\x0b \x01(\tR\x12\x61ppendSystemPrompt\x12\x32\n\x03\x65nv\x18\x0c \x03(\x0b\x32 .claude_comms.v1.Module.EnvEntryR\x03\x65nv\x1a\x36\n\x08\x45nvEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"H\n\x15RegisterModuleRequest\x12/\n\x06module\x18\x01 \x01(\x0b\x32\x17.claude_comms.v1.ModuleR\x06module\"c\n\x16RegisterModuleResponse\x12/\n\x06module\x18\x01 \x01(\x0b\x32\x17.claude_comms.v1.ModuleR\x06module\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"\x14\n\x12ListModulesRequest\"H\n\x13ListModulesResponse\x12\x31\n\x07modules\x18\x01 \x03(\x0b\x32\x17.claude_comms.v1.ModuleR\x07modules\")\n\x13RemoveModuleRequest\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\"\x16\n\x14RemoveModuleResponse\"\x94\x02\n\x10\x41skModuleRequest\x12\x1f\n\x0b\x66rom_module\x18\x01 \x01(\tR\nfromModule\x12\x1b\n\tto_module\x18\x02 \x01(\tR\x08toModule\x12\x1a\n\x08question\x18\x03 \x01(\tR\x08question\x12\x1b\n\tthread_id\x18\x04 \x01(\tR\x08threadId\x12\x33\n\x07timeout\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x07timeout\x12\x33\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12\x1f\n\x0bnew_session\x18\x07 \x01(\x08R\nnewSession\"\x90\x01\n\x11\x41skModuleResponse\x12\x1b\n\tthread_id\x18\x01 \x01(\tR\x08threadId\x12.\n\x13question_message_id\x18\x02 \x01(\tR\x11questionMessageId\x12.\n\x13response_message_id\x18\x03 \x01(\tR\x11responseMessageId2\xfd\x02\n\rModuleService\x12\x61\n\x0eRegisterModule\x12&.claude_comms.v1.RegisterModuleRequest\x1a\'.claude_comms.v1.RegisterModuleResponse\x12X\n\x0bListModules\x12#.claude_comms.v1.ListModulesRequest\x1a$.claude_comms.v1.ListModulesResponse\x12[\n\x0cRemoveModule\x12$.claude_comms.v1.RemoveModuleRequest\x1a%.claude_comms.v1.RemoveModuleResponse\x12R\n\tAskModule\x12!.claude_comms.v1.AskModuleRequest\x1a\".claude_comms.v1.AskModuleResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'claude_comms.v1.module_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  _MODULE_ENVENTRY._options = None
+  _MODULE_ENVENTRY._serialized_options = b'8\001'
   _MODULE._serialized_start=153
-  _MODULE._serialized_end=346
-  _REGISTERMODULEREQUEST._serialized_start=348
-  _REGISTERMODULEREQUEST._serialized_end=420
-  _REGISTERMODULERESPONSE._serialized_start=422
-  _REGISTERMODULERESPONSE._serialized_end=521
-  _LISTMODULESREQUEST._serialized_start=523
-  _LISTMODULESREQUEST._serialized_end=543
-  _LISTMODULESRESPONSE._serialized_start=545
-  _LISTMODULESRESPONSE._serialized_end=617
-  _REMOVEMODULEREQUEST._serialized_start=619
-  _REMOVEMODULEREQUEST._serialized_end=660
-  _REMOVEMODULERESPONSE._serialized_start=662
-  _REMOVEMODULERESPONSE._serialized_end=684
-  _ASKMODULEREQUEST._serialized_start=687
-  _ASKMODULEREQUEST._serialized_end=930
-  _ASKMODULERESPONSE._serialized_start=933
-  _ASKMODULERESPONSE._serialized_end=1077
-  _MODULESERVICE._serialized_start=1080
-  _MODULESERVICE._serialized_end=1461
+  _MODULE._serialized_end=676
+  _MODULE_ENVENTRY._serialized_start=622
+  _MODULE_ENVENTRY._serialized_end=676
+  _REGISTERMODULEREQUEST._serialized_start=678
+  _REGISTERMODULEREQUEST._serialized_end=750
+  _REGISTERMODULERESPONSE._serialized_start=752
+  _REGISTERMODULERESPONSE._serialized_end=851
+  _LISTMODULESREQUEST._serialized_start=853
+  _LISTMODULESREQUEST._serialized_end=873
+  _LISTMODULESRESPONSE._serialized_start=875
+  _LISTMODULESRESPONSE._serialized_end=947
+  _REMOVEMODULEREQUEST._serialized_start=949
+  _REMOVEMODULEREQUEST._serialized_end=990
+  _REMOVEMODULERESPONSE._serialized_start=992
+  _REMOVEMODULERESPONSE._serialized_end=1014
+  _ASKMODULEREQUEST._serialized_start=1017
+  _ASKMODULEREQUEST._serialized_end=1293
+  _ASKMODULERESPONSE._serialized_start=1296
+  _ASKMODULERESPONSE._serialized_end=1440
+  _MODULESERVICE._serialized_start=1443
+  _MODULESERVICE._serialized_end=1824
 # @@protoc_insertion_point(module_scope)

@@ -65,6 +65,11 @@ class PollingServiceStub(object):
                 request_serializer=claude__comms_dot_v1_dot_polling__service__pb2.StopDaemonRequest.SerializeToString,
                 response_deserializer=claude__comms_dot_v1_dot_polling__service__pb2.StopDaemonResponse.FromString,
                 )
+        self.CreateDashboardLink = channel.unary_unary(
+                '/claude_comms.v1.PollingService/CreateDashboardLink',
+                request_serializer=claude__comms_dot_v1_dot_polling__service__pb2.CreateDashboardLinkRequest.SerializeToString,
+                response_deserializer=claude__comms_dot_v1_dot_polling__service__pb2.CreateDashboardLinkResponse.FromString,
+                )
 
 
 class PollingServiceServicer(object):
@@ -149,6 +154,15 @@ class PollingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateDashboardLink(self, request, context):
+        """CreateDashboardLink returns a one-time link to the daemon's web dashboard (`--dashboard`):
+        a browser opening it trades the code for a session cookie. The code works once, within a
+        minute. FAILED_PRECONDITION when the daemon serves no dashboard.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PollingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -201,6 +215,11 @@ def add_PollingServiceServicer_to_server(servicer, server):
                     servicer.StopDaemon,
                     request_deserializer=claude__comms_dot_v1_dot_polling__service__pb2.StopDaemonRequest.FromString,
                     response_serializer=claude__comms_dot_v1_dot_polling__service__pb2.StopDaemonResponse.SerializeToString,
+            ),
+            'CreateDashboardLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDashboardLink,
+                    request_deserializer=claude__comms_dot_v1_dot_polling__service__pb2.CreateDashboardLinkRequest.FromString,
+                    response_serializer=claude__comms_dot_v1_dot_polling__service__pb2.CreateDashboardLinkResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -380,5 +399,22 @@ class PollingService(object):
         return grpc.experimental.unary_unary(request, target, '/claude_comms.v1.PollingService/StopDaemon',
             claude__comms_dot_v1_dot_polling__service__pb2.StopDaemonRequest.SerializeToString,
             claude__comms_dot_v1_dot_polling__service__pb2.StopDaemonResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateDashboardLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/claude_comms.v1.PollingService/CreateDashboardLink',
+            claude__comms_dot_v1_dot_polling__service__pb2.CreateDashboardLinkRequest.SerializeToString,
+            claude__comms_dot_v1_dot_polling__service__pb2.CreateDashboardLinkResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
