@@ -181,12 +181,19 @@ describe("store", () => {
       }
     };
     expect(sizeOf(`${file}-wal`)).toBeGreaterThan(5_000_000);
-    let dbSize = sizeOf(file);
-    for (const end = Date.now() + 10_000; dbSize < 5_000_000 && Date.now() < end; ) {
+    // The checkpoint is complete once every WAL frame is backfilled: the wal-index (-shm)
+    // holds mxFrame at byte 16 and nBackfill at byte 96, in native (little-endian) order. A
+    // database file past 5 MB may still be mid-copy or mid-fsync, and then the next write
+    // appends to the WAL instead of starting it over.
+    const backfilled = () => {
+      const shm = fs.readFileSync(`${file}-shm`);
+      return shm.readUInt32LE(96) === shm.readUInt32LE(16);
+    };
+    for (const end = Date.now() + 10_000; !backfilled() && Date.now() < end; ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      dbSize = sizeOf(file);
     }
-    expect(dbSize).toBeGreaterThan(5_000_000);
+    expect(backfilled()).toBe(true);
+    expect(sizeOf(file)).toBeGreaterThan(5_000_000);
     // The next write starts the WAL over from its beginning: it does not keep growing.
     const walBefore = sizeOf(`${file}-wal`);
     await store.write((trx) => insertMessage(trx, { ...base, messageId: "after", threadId: "t", status: "pending", content: big }));
