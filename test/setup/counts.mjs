@@ -1,5 +1,5 @@
-// Prints "N passed, N failed, N skipped" from vitest JSON reports (one per test pass) and exits
-// 1 when a test failed or none ran. A test file that failed without a failing test (an error
+// Prints each failed test ("failed: FILE > TEST: error"), then "N passed, N failed, N skipped",
+// from vitest JSON reports (one per test pass), and exits 1 when a test failed or none ran. A test file that failed without a failing test (an error
 // while collecting it, or in a beforeAll, which leaves its tests unrun) counts its unrun tests,
 // or 1 when it has none, as failed: a test that could not run is a failure, never a skip.
 //   node test/setup/counts.mjs REPORT.json...
@@ -8,6 +8,9 @@ import fs from "node:fs";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+/** One line per failure ("failed: FILE > TEST: first line of the error"), printed before the counts. */
+const failures = [];
+const firstLine = (text) => String(text ?? "").split("\n").find((l) => l.trim()) ?? "";
 for (const file of process.argv.slice(2)) {
   if (!fs.existsSync(file)) {
     console.error(`counts: no report at ${file} (vitest did not finish that pass): counted as 1 failed`);
@@ -19,6 +22,11 @@ for (const file of process.argv.slice(2)) {
     const statuses = suite.assertionResults.map((a) => a.status);
     const count = (...wanted) => statuses.filter((s) => wanted.includes(s)).length;
     passed += count("passed");
+    const where = suite.name.replace(process.cwd() + "/", "");
+    for (const a of suite.assertionResults) {
+      if (a.status === "failed") failures.push(`failed: ${where} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    }
+    if (suite.status === "failed" && count("failed") === 0) failures.push(`failed: ${where}: ${firstLine(suite.message) || "the file failed outside its tests"}`);
     if (suite.status === "failed") {
       failed += Math.max(1, count("failed", "skipped", "pending", "todo"));
     } else {
@@ -27,5 +35,6 @@ for (const file of process.argv.slice(2)) {
     }
   }
 }
+for (const line of failures) console.log(line.slice(0, 400));
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
