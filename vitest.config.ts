@@ -14,6 +14,9 @@ export default defineConfig({
     setupFiles: ["test/helpers/setup.ts"],
     exclude: ["**/node_modules/**", postgres ? "test/sqlite/**" : "test/postgres/**"],
     testTimeout: 30_000,
+    // One retry: a test that fails and then passes counts as passed, and `npm test` lists it
+    // as "flaky: FILE > TEST: first error" above its counts, so a flake is seen, not hidden.
+    retry: 1,
     hookTimeout: 30_000,
     pool: "forks",
     fileParallelism: true,
