@@ -4,6 +4,7 @@ import { Dashboard } from "../dashboard/dashboard.js";
 import { Hub } from "../hub/hub.js";
 import { Poller } from "../poller/poller.js";
 import type { ServiceContext } from "../service/context.js";
+import { Heartbeats } from "../service/heartbeats.js";
 import { setUnreadableReporter } from "../service/readable.js";
 import { VERSION } from "../shared/version.js";
 import { openStore, type Store } from "../store/open-store.js";
@@ -239,6 +240,7 @@ function serviceContext(
     hub,
     poller,
     heartbeatMs: config.heartbeatMs,
+    heartbeats: new Heartbeats(config.heartbeatMs),
     maxTimeoutMs: config.maxTimeoutMs,
     maxContentBytes: config.maxContentBytes,
     watchers: { count: 0 },

@@ -10,7 +10,9 @@ import {
 } from "../../gen/claude_comms/v1/polling_service_pb.js";
 import type { ServiceContext } from "../service/context.js";
 import type { Peer } from "../service/peer.js";
-import { watchMessagesStream, watchMessageStream } from "../service/polling-service.js";
+import { watchMessageOpener, watchMessagesOpener } from "../service/polling-service.js";
+import type { OpenWatch } from "../service/watch.js";
+import { PushFollower } from "../service/watch-push.js";
 import { reportError } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import { percentEncoded } from "./unknown-method.js";
@@ -19,10 +21,13 @@ import { percentEncoded } from "./unknown-method.js";
  * The gRPC fast path for the two watch streams, beneath the Connect-Node router. Connect's
  * generic streaming path costs several async-iterable layers and one serialisation per
  * message per watcher; here each event's framed bytes are encoded once (the hub shares the
- * response object among its watchers) and written straight to every HTTP/2 stream, waiting
- * for each stream's drain. Validation, authentication, error mapping and logging are the
- * Connect path's own functions, so both answer alike. Anything unusual for a watch (a
- * compressed request, a grpc-timeout, another content type) stays on the generic path.
+ * response object among its watchers) and, once the watch's start is sent, written straight
+ * to every HTTP/2 stream from within the hub's publish (PushFollower), with no generator,
+ * promise or timer per stream: a stream whose buffer is full takes nothing more until it
+ * drains, its events waiting in its bounded hub queue meanwhile. Validation, authentication,
+ * error mapping and logging are the Connect path's own functions, so both answer alike.
+ * Anything unusual for a watch (a compressed request, a grpc-timeout, another content type)
+ * stays on the generic path.
  */
 
 /** What the fast path needs from the daemon. */
@@ -40,12 +45,13 @@ interface Route<I extends DescMessage, O extends DescMessage> {
   name: string;
   input: I;
   output: O;
-  open(ctx: ServiceContext, req: MessageShape<I>, signal: AbortSignal): AsyncIterable<MessageShape<O>>;
+  /** Validates the request (throws) and returns what opens its watch. */
+  opener(ctx: ServiceContext, req: MessageShape<I>): () => OpenWatch<MessageShape<O>>;
 }
 
 const ROUTES = new Map<string, Route<DescMessage, DescMessage>>([
-  ["/claude_comms.v1.PollingService/WatchMessage", { name: "WatchMessage", input: WatchMessageRequestSchema, output: WatchMessageResponseSchema, open: watchMessageStream } as Route<DescMessage, DescMessage>],
-  ["/claude_comms.v1.PollingService/WatchMessages", { name: "WatchMessages", input: WatchMessagesRequestSchema, output: WatchMessagesResponseSchema, open: watchMessagesStream } as Route<DescMessage, DescMessage>],
+  ["/claude_comms.v1.PollingService/WatchMessage", { name: "WatchMessage", input: WatchMessageRequestSchema, output: WatchMessageResponseSchema, opener: watchMessageOpener } as Route<DescMessage, DescMessage>],
+  ["/claude_comms.v1.PollingService/WatchMessages", { name: "WatchMessages", input: WatchMessagesRequestSchema, output: WatchMessagesResponseSchema, opener: watchMessagesOpener } as Route<DescMessage, DescMessage>],
 ]);
 
 /** True when the request is a plain gRPC watch call the fast path serves. */
@@ -69,7 +75,7 @@ export async function serveGrpcWatch(req: http2.Http2ServerRequest, res: http2.H
     const authorization = headers.authorization;
     options.authorize?.(peer, typeof authorization === "string" ? authorization : null);
     const input = decode(route.input, await readEnvelope(req, options.maxRequestBytes));
-    await writeAll(stream, route.open(options.ctx, input, controller.signal), route.output, controller.signal);
+    await follow(stream, route.opener(options.ctx, input), route.output, options.ctx, controller.signal);
   } catch (err) {
     error = reportError(options.log, err, route.name, controller.signal);
   }
@@ -120,16 +126,58 @@ function framed(schema: DescMessage, message: MessageShape<DescMessage>): Buffer
   return bytes;
 }
 
-// Writes every response, headers before the first; waits for drain when the stream's buffer
-// is full, so a watcher that does not read holds at most one buffer here and its events wait
-// in its bounded hub queue (which ends it, RESOURCE_EXHAUSTED, when it overflows).
-async function writeAll(stream: http2.ServerHttp2Stream, responses: AsyncIterable<MessageShape<DescMessage>>, schema: DescMessage, signal: AbortSignal): Promise<void> {
-  for await (const response of responses) {
-    if (signal.aborted) throw signal.reason;
-    if (!stream.headersSent) stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
-    // The responses of one batch go out in one write (fewer DATA frames and write requests).
-    if (!stream.writableCorked) (stream.cork(), setImmediate(() => stream.uncork()));
-    if (!stream.write(framed(schema, response))) await drained(stream, signal);
+// Streams whose writes of this turn are corked, uncorked together after it: the responses a
+// publish round writes to one stream go out in one write (fewer DATA frames and syscalls).
+const corked = new Set<http2.ServerHttp2Stream>();
+const uncorkAll = () => {
+  for (const stream of corked) stream.uncork();
+  corked.clear();
+};
+
+// Writes one response, headers before the first; false when the stream's buffer is full.
+function write(stream: http2.ServerHttp2Stream, schema: DescMessage, response: MessageShape<DescMessage>): boolean {
+  if (!stream.headersSent) stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
+  if (!stream.writableCorked) {
+    if (!corked.size) setImmediate(uncorkAll);
+    corked.add(stream);
+    stream.cork();
+  }
+  return stream.write(framed(schema, response));
+}
+
+// Sends the watch's start (waiting for drain when the buffer fills), then pushes its live
+// events until it ends; unsubscribes however it ends.
+async function follow(
+  stream: http2.ServerHttp2Stream,
+  open: () => OpenWatch<MessageShape<DescMessage>>,
+  schema: DescMessage,
+  ctx: ServiceContext,
+  signal: AbortSignal,
+): Promise<void> {
+  const watch = open();
+  try {
+    const start = watch.start();
+    let lastSeq: number | undefined;
+    for (;;) {
+      const next = await start.next();
+      if (signal.aborted) throw signal.reason;
+      if (next.done) {
+        lastSeq = next.value;
+        break;
+      }
+      if (!write(stream, schema, next.value)) await drained(stream, signal);
+    }
+    if (lastSeq === undefined) return;
+    const follower = new PushFollower(ctx, watch, lastSeq, { write: (response) => write(stream, schema, response) });
+    const onDrain = () => follower.drained();
+    stream.on("drain", onDrain);
+    try {
+      await follower.run(signal);
+    } finally {
+      stream.off("drain", onDrain);
+    }
+  } finally {
+    watch.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { EventRecord } from "../store/records.js";
+import { EventQueue } from "./event-queue.js";
 
 /** Why a subscription ended before its consumer closed it. */
 export type EndReason = "overflow" | "shutdown";
@@ -20,14 +21,19 @@ export class SubscriptionEndedError extends Error {
 }
 
 /**
- * One consumer's bounded queue of events. The hub pushes; the consumer takes batches. When
- * the queue would exceed its limit the subscription ends ("overflow") and its memory is
- * released, so a consumer that reads nothing cannot grow the daemon.
+ * One consumer's bounded queue of events. The hub pushes; the consumer either awaits batches
+ * (take) or, with a listener, is called back synchronously on every push and end and pulls
+ * events one at a time (next) while its transport accepts them. When the queue would exceed
+ * its limit the subscription ends ("overflow") and its memory is released, so a consumer
+ * that reads nothing cannot grow the daemon.
  */
 export class Subscription {
-  private queue: EventRecord[] = [];
+  private readonly queue = new EventQueue();
   private waiter: (() => void) | undefined;
+  private listener: (() => void) | undefined;
   private ended: EndReason | undefined;
+  /** The consumer itself closed it (close()), as opposed to an overflow or shutdown. */
+  private closedByConsumer = false;
   /** The newest seq handed to the consumer by take(). */
   lastTakenSeq = 0;
 
@@ -40,7 +46,7 @@ export class Subscription {
   /** Called by the hub for every event it publishes that `accepts` this subscription. */
   push(event: EventRecord): void {
     if (this.ended) return;
-    if (this.queue.length >= this.limit) {
+    if (this.queue.size >= this.limit) {
       this.end("overflow");
       return;
     }
@@ -48,11 +54,45 @@ export class Subscription {
     this.wake();
   }
 
+  /** Events queued and not yet handed out. */
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Calls `listener` synchronously after every push and at the end, instead of waking a
+   * take(); the consumer then drains with next(). Calls it once now if events are queued.
+   */
+  listen(listener: () => void): void {
+    this.listener = listener;
+    if (this.queued || this.ended) listener();
+  }
+
+  /**
+   * The oldest queued event, or undefined when none is queued. Throws SubscriptionEndedError
+   * once the subscription ended (after a consumer-side close(), returns undefined).
+   */
+  next(): EventRecord | undefined {
+    if (this.ended) {
+      if (this.closedByConsumer) return undefined;
+      this.assertOpen();
+    }
+    const event = this.queue.shift();
+    if (!event) return undefined;
+    this.lastTakenSeq = event.seq;
+    return event;
+  }
+
+  /** Throws SubscriptionEndedError when the hub ended the subscription (overflow or shutdown). */
+  assertOpen(): void {
+    if (this.ended && !this.closedByConsumer) throw new SubscriptionEndedError(this.ended, this.lastTakenSeq);
+  }
+
   /** Ends the subscription; the consumer's next take() throws SubscriptionEndedError. */
   end(reason: EndReason): void {
     if (this.ended) return;
     this.ended = reason;
-    this.queue = [];
+    this.queue.clear();
     this.wake();
     this.onClose(this);
   }
@@ -62,10 +102,9 @@ export class Subscription {
    * Rejects with the signal's reason when aborted, SubscriptionEndedError when ended.
    */
   async take(timeoutMs: number, signal?: AbortSignal): Promise<EventRecord[]> {
-    if (!this.queue.length && !this.ended) await this.wait(timeoutMs, signal);
+    if (!this.queued && !this.ended) await this.wait(timeoutMs, signal);
     if (this.ended) throw new SubscriptionEndedError(this.ended, this.lastTakenSeq);
-    const batch = this.queue;
-    this.queue = [];
+    const batch = this.queue.drain();
     const last = batch[batch.length - 1];
     if (last) this.lastTakenSeq = last.seq;
     return batch;
@@ -75,11 +114,14 @@ export class Subscription {
   close(): void {
     if (this.ended) return;
     this.ended = "shutdown";
-    this.queue = [];
+    this.closedByConsumer = true;
+    this.queue.clear();
+    this.listener = undefined;
     this.onClose(this);
   }
 
   private wake(): void {
+    if (this.listener) return this.listener();
     const waiter = this.waiter;
     this.waiter = undefined;
     waiter?.();

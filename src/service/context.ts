@@ -2,6 +2,7 @@ import type { AskRunner } from "../asks/ask-runner.js";
 import type { Hub } from "../hub/hub.js";
 import type { Poller } from "../poller/poller.js";
 import type { Store } from "../store/open-store.js";
+import type { Heartbeats } from "./heartbeats.js";
 
 /** Facts about the running daemon, for GetDaemonStatus. */
 export interface DaemonFacts {
@@ -27,6 +28,8 @@ export interface ServiceContext {
   poller: Poller;
   /** Heartbeat interval of watch streams, in ms. */
   heartbeatMs: number;
+  /** The one heartbeat timer of pushed watch streams (the gRPC fast path). */
+  heartbeats: Heartbeats;
   /** Largest content of a message, in bytes. */
   maxContentBytes: number;
   /** Longest timeout a request may carry, in ms. */

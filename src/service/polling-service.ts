@@ -17,8 +17,8 @@ import { durationFromMillis, eventToProto, messageToProto, statusFromProto } fro
 import { requireLocalPeer } from "./peer.js";
 import { checkLabels, decodePageToken, encodePageToken, optionalDurationMs, optionalId, pageSize, requireId } from "./validate.js";
 import { waitForFinish } from "./wait.js";
-import { watchOne } from "./watch.js";
-import { watchMany } from "./watch-many.js";
+import { streamWatch, openWatchOne, type OpenWatch } from "./watch.js";
+import { openWatchMany } from "./watch-many.js";
 
 const MAX_WATCH_IDS = 10_000;
 
@@ -132,17 +132,18 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
 
 
 /**
- * A WatchMessage call: validates the request, then the stream. Shared by the Connect
- * handler and the daemon's gRPC fast path, so both answer alike.
+ * A WatchMessage call, validated: opens its watch when called. Shared by the Connect handler
+ * (as a generator, watchMessageStream) and the daemon's gRPC fast path (pushed), so both
+ * answer alike.
  */
-export function watchMessageStream(ctx: ServiceContext, req: WatchMessageRequest, signal: AbortSignal): AsyncGenerator<WatchMessageResponse> {
+export function watchMessageOpener(ctx: ServiceContext, req: WatchMessageRequest): () => OpenWatch<WatchMessageResponse> {
   const messageId = requireId(req.messageId, "message_id");
   const afterSeq = req.afterSeq === undefined ? undefined : Number(req.afterSeq);
-  return watchOne(ctx, messageId, afterSeq, signal);
+  return () => openWatchOne(ctx, messageId, afterSeq);
 }
 
-/** A WatchMessages call: validates the request, then the stream (both paths, as above). */
-export function watchMessagesStream(ctx: ServiceContext, req: WatchMessagesRequest, signal: AbortSignal): AsyncGenerator<WatchMessagesResponse> {
+/** A WatchMessages call, validated (both paths, as above). */
+export function watchMessagesOpener(ctx: ServiceContext, req: WatchMessagesRequest): () => OpenWatch<WatchMessagesResponse> {
   if (req.messageIds.length > MAX_WATCH_IDS) {
     throw new InvalidInputError(`at most ${MAX_WATCH_IDS} message_ids per watch; filter by thread or labels instead`);
   }
@@ -157,5 +158,15 @@ export function watchMessagesStream(ctx: ServiceContext, req: WatchMessagesReque
     throw new InvalidInputError("send_initial_snapshots cannot be combined with after_seq: a resumed watch replays events instead");
   }
   const start = req.afterSeq === undefined ? { snapshots: req.sendInitialSnapshots } : { afterSeq: Number(req.afterSeq) };
-  return watchMany(ctx, filter, start, signal);
+  return () => openWatchMany(ctx, filter, start);
+}
+
+/** The WatchMessage stream as a generator; validation errors throw before it is returned. */
+export function watchMessageStream(ctx: ServiceContext, req: WatchMessageRequest, signal: AbortSignal): AsyncGenerator<WatchMessageResponse> {
+  return streamWatch(ctx, watchMessageOpener(ctx, req), signal);
+}
+
+/** The WatchMessages stream as a generator (as above). */
+export function watchMessagesStream(ctx: ServiceContext, req: WatchMessagesRequest, signal: AbortSignal): AsyncGenerator<WatchMessagesResponse> {
+  return streamWatch(ctx, watchMessagesOpener(ctx, req), signal);
 }

@@ -7,7 +7,7 @@ import { FailedPreconditionError } from "../shared/errors.js";
 import type { ServiceContext } from "./context.js";
 import { heartbeatEvent, snapshotEvent, watchManyResponse } from "./convert.js";
 import { eventMatcher, type EventFilter } from "./event-filter.js";
-import { follow } from "./watch.js";
+import { openWatch, type OpenWatch } from "./watch.js";
 
 const REPLAY_BATCH = 1000;
 
@@ -17,53 +17,46 @@ export const MAX_INITIAL_SNAPSHOTS = 1000;
 /** Where a multi-message watch starts. */
 export type WatchManyStart = { afterSeq: number } | { snapshots: boolean };
 
+/** The heartbeat response of WatchMessages (one function, so a heartbeat round can share responses). */
+export const watchManyHeartbeat = (seq: number): WatchMessagesResponse => create(WatchMessagesResponseSchema, { event: heartbeatEvent(seq) });
+
 /**
- * The WatchMessages stream: subscribe, then either a HEARTBEAT at the current head, or a
+ * The WatchMessages watch: subscribe, then either a HEARTBEAT at the current head, or a
  * SNAPSHOT of every matching message followed by a HEARTBEAT at the head they reflect, or a
  * replay of every matching event after `afterSeq`; then live matching events in seq order,
  * none twice. Never ends by itself.
  */
-export async function* watchMany(
-  ctx: ServiceContext,
-  filter: EventFilter,
-  start: WatchManyStart,
-  signal: AbortSignal,
-): AsyncGenerator<WatchMessagesResponse> {
-  const matches = eventMatcher(filter);
-  const sub = ctx.hub.subscribe({ accepts: matches });
-  ctx.watchers.count++;
-  try {
-    let lastSeq: number;
-    if ("snapshots" in start) {
-      // Everything after this head reaches the subscription taken just above; the follow
-      // below skips what the snapshots (or the head) already cover.
-      lastSeq = ctx.hub.headSeq;
-      if (start.snapshots) {
-        const initial = await readSnapshots(ctx, filter);
-        lastSeq = initial.head;
-        for (const message of initial.messages) yield create(WatchMessagesResponseSchema, { event: snapshotEvent(message, lastSeq) });
-      }
-      yield create(WatchMessagesResponseSchema, { event: heartbeatEvent(lastSeq) });
-    } else {
-      const { afterSeq } = start;
-      const reader = ctx.store.reader;
-      const head = await reader.snapshot(async (r) => (await checkResumable(r, afterSeq), headSeq(r)));
-      for (let cursor = afterSeq; cursor < head; ) {
-        const batch = (await eventsWithAttributesAfter(reader, cursor, REPLAY_BATCH)).filter((e) => e.seq <= head);
-        if (!batch.length) break;
-        for (const event of batch) if (matches(event)) yield watchManyResponse(event);
-        cursor = batch[batch.length - 1]!.seq;
-      }
-      lastSeq = Math.max(afterSeq, head);
+export function openWatchMany(ctx: ServiceContext, filter: EventFilter, start: WatchManyStart): OpenWatch<WatchMessagesResponse> {
+  return openWatch(ctx, { accepts: eventMatcher(filter) }, () => readWatchManyStart(ctx, filter, start), {
+    respond: watchManyResponse,
+    heartbeat: watchManyHeartbeat,
+  });
+}
+
+// The subscription is taken (openWatch) before this reads anything: everything after the
+// head read here reaches it, and following skips what the start already covers.
+async function* readWatchManyStart(ctx: ServiceContext, filter: EventFilter, start: WatchManyStart): AsyncGenerator<WatchMessagesResponse, number> {
+  if ("snapshots" in start) {
+    let lastSeq = ctx.hub.headSeq;
+    if (start.snapshots) {
+      const initial = await readSnapshots(ctx, filter);
+      lastSeq = initial.head;
+      for (const message of initial.messages) yield create(WatchMessagesResponseSchema, { event: snapshotEvent(message, lastSeq) });
     }
-    yield* follow(ctx, sub, lastSeq, signal, {
-      respond: watchManyResponse,
-      heartbeat: (seq) => create(WatchMessagesResponseSchema, { event: heartbeatEvent(seq) }),
-    });
-  } finally {
-    ctx.watchers.count--;
-    sub.close();
+    yield watchManyHeartbeat(lastSeq);
+    return lastSeq;
   }
+  const { afterSeq } = start;
+  const matches = eventMatcher(filter);
+  const reader = ctx.store.reader;
+  const head = await reader.snapshot(async (r) => (await checkResumable(r, afterSeq), headSeq(r)));
+  for (let cursor = afterSeq; cursor < head; ) {
+    const batch = (await eventsWithAttributesAfter(reader, cursor, REPLAY_BATCH)).filter((e) => e.seq <= head);
+    if (!batch.length) break;
+    for (const event of batch) if (matches(event)) yield watchManyResponse(event);
+    cursor = batch[batch.length - 1]!.seq;
+  }
+  return Math.max(afterSeq, head);
 }
 
 /** The matching messages and the log head they reflect, read in one snapshot. */

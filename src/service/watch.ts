@@ -42,31 +42,76 @@ function readStart(ctx: ServiceContext, messageId: string, afterSeq: number | un
 }
 
 /**
- * The WatchMessage stream: the start, then live events of the message in seq order, none
- * twice, heartbeats while idle, ending after the terminal event. Stops its work when the
- * client leaves (the signal aborts).
+ * A watch that is subscribed to the hub and has its start still to read. Both ways of
+ * following one use it: a generator of responses (streamWatch, for Connect's handlers and
+ * in-process callers) and a follower that pushes into a transport (watch-push.ts, for the
+ * gRPC fast path).
  */
-export async function* watchOne(
+export interface OpenWatch<R> {
+  sub: Subscription;
+  /** Yields the initial responses; returns the seq to follow after, or undefined when the stream is over. */
+  start(): AsyncGenerator<R, number | undefined>;
+  follow: FollowOptions<R>;
+  /** Unsubscribes; idempotent. */
+  close(): void;
+}
+
+/** Subscribes to the hub (before anything is read) and counts the watcher until close(). */
+export function openWatch<R>(
   ctx: ServiceContext,
-  messageId: string,
-  afterSeq: number | undefined,
-  signal: AbortSignal,
-): AsyncGenerator<WatchMessageResponse> {
-  const sub = ctx.hub.subscribe({ messageId });
+  accepts: { messageId: string } | { accepts: (event: EventRecord) => boolean },
+  start: () => AsyncGenerator<R, number | undefined>,
+  follow: FollowOptions<R>,
+): OpenWatch<R> {
+  const sub = ctx.hub.subscribe(accepts);
   ctx.watchers.count++;
+  let open = true;
+  return {
+    sub,
+    start,
+    follow,
+    close() {
+      if (!open) return;
+      open = false;
+      ctx.watchers.count--;
+      sub.close();
+    },
+  };
+}
+
+/**
+ * The responses of an open watch, opened when iteration starts: the start, then live events
+ * until the follow options' isLast, heartbeats while idle. Unsubscribes when the consumer
+ * stops or the signal aborts.
+ */
+export async function* streamWatch<R>(ctx: ServiceContext, open: () => OpenWatch<R>, signal: AbortSignal): AsyncGenerator<R> {
+  const watch = open();
   try {
-    const start = await readStart(ctx, messageId, afterSeq);
-    for (const event of start.initial) yield create(WatchMessageResponseSchema, { event });
-    if (start.finished) return;
-    yield* follow(ctx, sub, start.lastSeq, signal, {
-      respond: watchResponse,
-      heartbeat: (seq) => create(WatchMessageResponseSchema, { event: heartbeatEvent(seq) }),
-      isLast: isTerminalEvent,
-    });
+    const lastSeq = yield* watch.start();
+    if (lastSeq !== undefined) yield* follow(ctx, watch.sub, lastSeq, signal, watch.follow);
   } finally {
-    ctx.watchers.count--;
-    sub.close();
+    watch.close();
   }
+}
+
+/** The heartbeat response of WatchMessage (one function, so a heartbeat round can share responses). */
+export const watchHeartbeat = (seq: number): WatchMessageResponse => create(WatchMessageResponseSchema, { event: heartbeatEvent(seq) });
+
+/**
+ * The WatchMessage watch: the start (a SNAPSHOT, or the events after `afterSeq`), then live
+ * events of the message in seq order, none twice, ending after the terminal event.
+ */
+export function openWatchOne(ctx: ServiceContext, messageId: string, afterSeq: number | undefined): OpenWatch<WatchMessageResponse> {
+  return openWatch(
+    ctx,
+    { messageId },
+    async function* () {
+      const start = await readStart(ctx, messageId, afterSeq);
+      for (const event of start.initial) yield create(WatchMessageResponseSchema, { event });
+      return start.finished ? undefined : start.lastSeq;
+    },
+    { respond: watchResponse, heartbeat: watchHeartbeat, isLast: isTerminalEvent },
+  );
 }
 
 /** What a follower sends and when it stops. */
