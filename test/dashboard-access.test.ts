@@ -107,7 +107,8 @@ describe("dashboard access", () => {
   it("serves /metrics in the Prometheus text format with the daemon's families", async () => {
     await d.clients.messages.createMessage({ threadId: "t-metrics", messageId: "m-metrics", content: "x" });
     await d.clients.polling.showMessage({ messageId: "no-such-message" }).catch(() => undefined);
-    // A gRPC watch is served beneath the Connect router (the fast path) and counted all the same.
+    // gRPC calls are served beneath the Connect router (the fast paths) and counted all the same:
+    // the ShowMessage above (unary) and this watch.
     await collect(d.clients.polling.watchMessage({ messageId: "no-such-message" }));
     const reply = await request(d.address, "/metrics", { headers: { authorization: `Bearer ${d.token}` } });
     expect(reply.status).toBe(200);

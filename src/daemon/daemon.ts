@@ -16,7 +16,7 @@ import { homeToken } from "./home-token.js";
 import { acquireLock } from "./lock.js";
 import { listenTcp, listenUnix, type Listener } from "./listeners.js";
 import { openLogger, type Logger } from "./logger.js";
-import { buildServer, routes, type BuiltServer } from "./server.js";
+import { buildServer, servedServices, type BuiltServer } from "./server.js";
 import { loadTls } from "./tls.js";
 
 export type { DaemonHooks } from "./hooks.js";
@@ -125,7 +125,7 @@ export class Daemon {
       const shutdown = new AbortController();
       const ctx = serviceContext(config, store, hub, poller, asks, shutdown.signal, () => created);
       dashboard = config.dashboard ? new Dashboard(config.dashboard, config, ctx) : undefined;
-      const server = buildServer(routes(ctx), {
+      const server = buildServer(servedServices(ctx), {
         maxRequestBytes: config.maxRequestBytes,
         idleConnectionMs: config.idleConnectionMs,
         token: config.token,

@@ -1,7 +1,6 @@
-import http2 from "node:http2";
-import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import type http2 from "node:http2";
+import { toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import {
   WatchMessageRequestSchema,
   WatchMessageResponseSchema,
@@ -13,9 +12,9 @@ import type { Peer } from "../service/peer.js";
 import { watchMessageOpener, watchMessagesOpener } from "../service/polling-service.js";
 import type { OpenWatch } from "../service/watch.js";
 import { PushFollower } from "../service/watch-push.js";
+import { decode, finish, frame, isPlainGrpc, readEnvelope, respondOnce } from "./grpc-wire.js";
 import { reportError } from "./interceptors.js";
 import type { Logger } from "./logger.js";
-import { percentEncoded } from "./unknown-method.js";
 
 /*
  * The gRPC fast path for the two watch streams, beneath the Connect-Node router. Connect's
@@ -56,11 +55,7 @@ const ROUTES = new Map<string, Route<DescMessage, DescMessage>>([
 
 /** True when the request is a plain gRPC watch call the fast path serves. */
 export function isGrpcWatch(headers: http2.IncomingHttpHeaders): boolean {
-  if (headers[":method"] !== "POST" || !ROUTES.has(String(headers[":path"]))) return false;
-  const type = headers["content-type"];
-  if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
-  const encoding = headers["grpc-encoding"];
-  return (encoding === undefined || encoding === "identity") && headers["grpc-timeout"] === undefined;
+  return ROUTES.has(String(headers[":path"])) && isPlainGrpc(headers);
 }
 
 /** Serves one gRPC watch call (isGrpcWatch said yes) on its HTTP/2 stream. */
@@ -83,46 +78,12 @@ export async function serveGrpcWatch(req: http2.Http2ServerRequest, res: http2.H
   finish(res, error);
 }
 
-// The request: one length-prefixed message, uncompressed (isGrpcWatch), within the limit.
-async function readEnvelope(req: http2.Http2ServerRequest, maxBytes: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    if (size >= 5 && chunks[0]!.byteLength < 5) chunks.splice(0, chunks.length, Buffer.concat(chunks));
-    const declared = size >= 5 ? chunks[0]!.readUInt32BE(1) : 0;
-    if (declared > maxBytes) throw new ConnectError(`message size ${declared} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted);
-  }
-  const all = Buffer.concat(chunks);
-  if (all.byteLength < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  if (all[0] !== 0) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-  const declared = all.readUInt32BE(1);
-  if (all.byteLength !== 5 + declared) throw new ConnectError(`protocol error: promised ${declared} bytes, received ${all.byteLength - 5}`, Code.InvalidArgument);
-  return all.subarray(5);
-}
-
-function decode<I extends DescMessage>(schema: I, bytes: Uint8Array): MessageShape<I> {
-  try {
-    return fromBinary(schema, bytes);
-  } catch (err) {
-    throw new ConnectError(`parse binary: ${err instanceof Error ? err.message : String(err)}`, Code.Internal);
-  }
-}
-
 /** Framed bytes of each shared response object, encoded once for all its watchers. */
 const framedCache = new WeakMap<object, Buffer>();
 
 function framed(schema: DescMessage, message: MessageShape<DescMessage>): Buffer {
   let bytes = framedCache.get(message);
-  if (!bytes) {
-    const payload = toBinary(schema, message);
-    bytes = Buffer.allocUnsafe(5 + payload.byteLength);
-    bytes[0] = 0;
-    bytes.writeUInt32BE(payload.byteLength, 1);
-    bytes.set(payload, 5);
-    framedCache.set(message, bytes);
-  }
+  if (!bytes) framedCache.set(message, (bytes = frame(toBinary(schema, message))));
   return bytes;
 }
 
@@ -136,7 +97,7 @@ const uncorkAll = () => {
 
 // Writes one response, headers before the first; false when the stream's buffer is full.
 function write(stream: http2.ServerHttp2Stream, schema: DescMessage, response: MessageShape<DescMessage>): boolean {
-  if (!stream.headersSent) stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
+  respondOnce(stream);
   if (!stream.writableCorked) {
     if (!corked.size) setImmediate(uncorkAll);
     corked.add(stream);
@@ -190,21 +151,3 @@ function drained(stream: http2.ServerHttp2Stream, signal: AbortSignal): Promise<
   });
 }
 
-// Ends the call with its status in trailers (or trailers-only when nothing was sent), the
-// same fields Connect sets: grpc-status, grpc-message and the error's metadata (x-last-seq).
-function finish(res: http2.Http2ServerResponse, error: ConnectError | undefined): void {
-  const stream = res.stream;
-  if (stream.destroyed || stream.closed) return;
-  const trailers: Record<string, string> = {};
-  setTrailerStatus(new Headers(), error).forEach((value, key) => (trailers[key] = value));
-  // The spec's percent-encoding (Connect encodes as a URI component, which grpc-js and
-  // grpc-go leave partly encoded: "%3A"); every gRPC client decodes this one.
-  if (error) trailers["grpc-message"] = percentEncoded(error.rawMessage);
-  if (!stream.headersSent) {
-    stream.respond({ ":status": 200, "content-type": "application/grpc+proto", ...trailers }, { endStream: true });
-    return;
-  }
-  // The compatibility response sends its trailers when the stream asks for them.
-  res.addTrailers(trailers);
-  stream.end();
-}

@@ -16,6 +16,7 @@ import { messageService } from "../service/message-service.js";
 import { moduleService } from "../service/module-service.js";
 import { pollingService } from "../service/polling-service.js";
 import { bearerAuthInterceptor, tokenCheck } from "./auth.js";
+import { GrpcUnary, type ServedService } from "./grpc-unary.js";
 import { isGrpcWatch, serveGrpcWatch } from "./grpc-watch.js";
 import { errorInterceptor, InFlight } from "./interceptors.js";
 import type { Logger } from "./logger.js";
@@ -78,23 +79,31 @@ export interface BuiltServer {
   handle(req: http.IncomingMessage, res: http.ServerResponse, peer: Peer): void;
 }
 
-/** Registers every service on a Connect router: ours, health and reflection. */
-export function routes(ctx: ServiceContext): (router: ConnectRouter) => void {
+/** Every service the daemon serves, with its handlers: ours, health and reflection. */
+export function servedServices(ctx: ServiceContext): ServedService[] {
   const ours = [PollingService, MessageService, ModuleService];
   const served = [...ours, Health, ...REFLECTION_SERVICES];
   const reflection = reflectionServices(served);
+  return [
+    { service: PollingService, impl: pollingService(ctx) },
+    { service: MessageService, impl: messageService(ctx) },
+    { service: ModuleService, impl: moduleService(ctx) },
+    { service: Health, impl: healthService(ctx, served.map((s) => s.typeName)) },
+    { service: REFLECTION_SERVICES[0], impl: reflection.v1 },
+    { service: REFLECTION_SERVICES[1], impl: reflection.v1alpha },
+  ];
+}
+
+/** Registers the services on a Connect router. */
+export function routes(services: ServedService[]): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(PollingService, pollingService(ctx));
-    router.service(MessageService, messageService(ctx));
-    router.service(ModuleService, moduleService(ctx));
-    router.service(Health, healthService(ctx, served.map((s) => s.typeName)));
-    router.service(REFLECTION_SERVICES[0], reflection.v1);
-    router.service(REFLECTION_SERVICES[1], reflection.v1alpha);
+    for (const { service, impl } of services) router.service(service, impl as never);
   };
 }
 
 /** Builds the server without listening: gRPC, gRPC-Web and Connect on one handler. */
-export function buildServer(register: (router: ConnectRouter) => void, options: ServerOptions): BuiltServer {
+export function buildServer(services: ServedService[], options: ServerOptions): BuiltServer {
+  const register = routes(services);
   const inflight = new InFlight();
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<net.Socket>();
@@ -107,7 +116,7 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
     interceptors,
     fallback: answerUnknownMethod,
     readMaxBytes: options.maxRequestBytes,
-    writeMaxBytes: options.maxRequestBytes * 4,
+    writeMaxBytes: options.maxRequestBytes * 4, // as the unary fast path's maxResponseBytes
     // A request not tagged by a listener below is treated as TCP: never trusted by mistake.
     contextValues: (req) => createContextValues().set(kPeer, peers.get(req) ?? { listener: "tcp" }),
   });
@@ -118,6 +127,14 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
     authorize: options.token ? tokenCheck(options.token) : undefined,
     ended: options.watchEnded,
   };
+  const unary = new GrpcUnary(services, {
+    log: options.log,
+    maxRequestBytes: options.maxRequestBytes,
+    maxResponseBytes: options.maxRequestBytes * 4,
+    authorize: options.token ? tokenCheck(options.token) : undefined,
+    interceptors: options.outerInterceptors ?? [],
+    inflight,
+  });
   const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 2000 };
   const idleMs = options.idleConnectionMs ?? 300_000;
   const track = <S extends net.Server>(server: S) => (trackSessions(server, { sessions, sockets, idleMs }, options.log), server);
@@ -130,6 +147,7 @@ export function buildServer(register: (router: ConnectRouter) => void, options: 
           ? { listener, address: req.socket.remoteAddress }
           : { listener, socketPath: typeof bound === "string" ? bound : undefined };
       if (fast && isGrpcWatch(req.headers)) return void serveGrpcWatch(req, res, peer, fast);
+      if (unary.accepts(req.headers)) return void unary.serve(req, res, peer);
       peers.set(req, peer);
       handler(req, res);
     };
