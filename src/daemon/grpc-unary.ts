@@ -42,7 +42,10 @@ export interface GrpcUnaryOptions {
   maxResponseBytes: number;
   /** Throws UnauthenticatedError when the peer needs a token and has none (auth.ts). */
   authorize?: (peer: Peer, authorization: string | null) => void;
-  /** Interceptors around every call (outermost first): the dashboard's metrics. */
+  /**
+   * Interceptors around every call (outermost first): the dashboard's metrics. Each must
+   * pass the request on as it got it (a spread copy would lose its lazily made fields).
+   */
   interceptors: Interceptor[];
   inflight: InFlight;
 }
@@ -58,7 +61,6 @@ interface UnaryRoute {
 }
 
 /** What the call needs beyond the UnaryRequest: the peer and the HTTP/2 request. */
-const kRequest = Symbol("grpc-unary request");
 interface CallState {
   req: http2.Http2ServerRequest;
   peer: Peer;
@@ -132,14 +134,14 @@ export class GrpcUnary {
   private inner(service: DescService, method: DescMethodUnary, handler: Handler): Call {
     const { log, authorize, inflight } = this.options;
     return async (request) => {
-      const state = (request as unknown as Record<typeof kRequest, CallState>)[kRequest];
+      const state = (request as unknown as FastUnaryRequest).state;
       inflight.count++;
       try {
         const authorization = state.req.headers.authorization;
         authorize?.(state.peer, typeof authorization === "string" ? authorization : null);
-        const result = await handler(request.message, handlerContext(service, method, request, state));
+        const result = await handler(request.message, new FastHandlerContext(service, method, request, state) as unknown as HandlerContext);
         const message = isMessage(result, method.output) ? result : create(method.output, result as never);
-        return withLazyHeaders({ stream: false, service, method, message }, "header", "trailer") as unknown as UnaryResponse;
+        return new FastUnaryResponse(service, method, message) as unknown as UnaryResponse;
       } catch (err) {
         throw reportError(log, err, method.name, state.signal());
       } finally {
@@ -149,59 +151,107 @@ export class GrpcUnary {
   }
 }
 
-// The request an interceptor sees; its headers and URL are built only when read.
+// The request an interceptor sees; its headers and URL are built only when read (getters on
+// a class: defining lazy properties per object costs more than the call saves).
+class FastUnaryRequest {
+  readonly stream = false;
+  readonly requestMethod = "POST";
+  readonly contextValues;
+  private headers: Headers | undefined;
+
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethodUnary,
+    readonly message: unknown,
+    readonly state: CallState,
+  ) {
+    this.contextValues = createContextValues().set(kPeer, state.peer);
+  }
+
+  get url(): string {
+    return requestUrl(this.state.req);
+  }
+
+  get signal(): AbortSignal {
+    return this.state.signal();
+  }
+
+  get header(): Headers {
+    return (this.headers ??= webHeaders(this.state.req.headers));
+  }
+}
+
 function unaryRequest(route: UnaryRoute, message: unknown, state: CallState): UnaryRequest {
-  let header: Headers | undefined;
-  return {
-    stream: false,
-    service: route.service,
-    method: route.method,
-    requestMethod: "POST",
-    message,
-    contextValues: createContextValues().set(kPeer, state.peer),
-    get url() {
-      return requestUrl(state.req);
-    },
-    get signal() {
-      return state.signal();
-    },
-    get header() {
-      return (header ??= webHeaders(state.req.headers));
-    },
-    [kRequest]: state,
-  } as unknown as UnaryRequest;
+  return new FastUnaryRequest(route.service, route.method, message, state) as unknown as UnaryRequest;
+}
+
+/** Response headers and trailers, made when first read. Our handlers set none, so none are sent from them. */
+class LazyResponseHeaders {
+  private madeHeader: Headers | undefined;
+  private madeTrailer: Headers | undefined;
+
+  get header(): Headers {
+    return (this.madeHeader ??= new Headers());
+  }
+
+  get trailer(): Headers {
+    return (this.madeTrailer ??= new Headers());
+  }
+}
+
+class FastUnaryResponse extends LazyResponseHeaders {
+  readonly stream = false;
+
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethodUnary,
+    readonly message: unknown,
+  ) {
+    super();
+  }
 }
 
 // The context a handler sees: Connect's fields, the costly ones made when first read.
-function handlerContext(service: DescService, method: DescMethodUnary, request: UnaryRequest, state: CallState): HandlerContext {
-  const context = {
-    service,
-    method: method as HandlerContext["method"],
-    protocolName: "grpc",
-    requestMethod: "POST",
-    timeoutMs: () => undefined,
-    values: request.contextValues,
-    get url() {
-      return request.url;
-    },
-    get signal() {
-      return state.signal();
-    },
-    get requestHeader() {
-      return request.header;
-    },
-  };
-  return withLazyHeaders(context, "responseHeader", "responseTrailer") as unknown as HandlerContext;
-}
+class FastHandlerContext extends LazyResponseHeaders {
+  readonly protocolName = "grpc";
+  readonly requestMethod = "POST";
 
-// Adds Headers properties made on first read (a spread would make them at once). Our
-// handlers set no response headers or trailers, so none are sent from them.
-function withLazyHeaders<T extends object>(target: T, ...names: string[]): T {
-  for (const name of names) {
-    let made: Headers | undefined;
-    Object.defineProperty(target, name, { enumerable: true, get: () => (made ??= new Headers()) });
+  constructor(
+    readonly service: DescService,
+    readonly method: DescMethodUnary,
+    private readonly request: UnaryRequest,
+    private readonly state: CallState,
+  ) {
+    super();
   }
-  return target;
+
+  timeoutMs(): undefined {
+    return undefined;
+  }
+
+  get values() {
+    return this.request.contextValues;
+  }
+
+  get url(): string {
+    return this.request.url;
+  }
+
+  get signal(): AbortSignal {
+    return this.state.signal();
+  }
+
+  get requestHeader(): Headers {
+    return this.request.header;
+  }
+
+  get responseHeader(): Headers {
+    return this.header;
+  }
+
+  get responseTrailer(): Headers {
+    return this.trailer;
+  }
 }
 
 function webHeaders(headers: http2.IncomingHttpHeaders): Headers {

@@ -23,17 +23,38 @@ export function isPlainGrpc(headers: http2.IncomingHttpHeaders): boolean {
 }
 
 // The request: one length-prefixed message, uncompressed (isGrpcWatch), within the limit.
-export async function readEnvelope(req: http2.Http2ServerRequest, maxBytes: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    if (size >= 5 && chunks[0]!.byteLength < 5) chunks.splice(0, chunks.length, Buffer.concat(chunks));
-    const declared = size >= 5 ? chunks[0]!.readUInt32BE(1) : 0;
-    if (declared > maxBytes) throw new ConnectError(`message size ${declared} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted);
-  }
-  const all = Buffer.concat(chunks);
+export function readEnvelope(req: http2.Http2ServerRequest, maxBytes: number): Promise<Uint8Array> {
+  // Stream events rather than an async iterator: one less object and promise chain per call.
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error: unknown, bytes?: Uint8Array) => {
+      req.off("data", onData).off("end", onEnd).off("error", settle).off("close", onClose);
+      if (error) reject(error);
+      else resolve(bytes!);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size >= 5 && chunks[0]!.byteLength < 5) chunks.splice(0, chunks.length, Buffer.concat(chunks));
+      const declared = size >= 5 ? chunks[0]!.readUInt32BE(1) : 0;
+      if (declared > maxBytes) settle(new ConnectError(`message size ${declared} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted));
+    };
+    const onEnd = () => {
+      try {
+        settle(undefined, envelopeMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+      } catch (err) {
+        settle(err);
+      }
+    };
+    // Closed before its end: the client left (reset its stream), as the interceptors know it.
+    const onClose = () => settle(Object.assign(new Error("the request stream closed before its end"), { code: "ERR_STREAM_PREMATURE_CLOSE" }));
+    req.on("data", onData).once("end", onEnd).once("error", settle).once("close", onClose);
+  });
+}
+
+// The message of a complete request body: one uncompressed envelope, nothing after it.
+function envelopeMessage(all: Buffer): Uint8Array {
   if (all.byteLength < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
   if (all[0] !== 0) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
   const declared = all.readUInt32BE(1);

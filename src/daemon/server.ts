@@ -140,12 +140,14 @@ export function buildServer(services: ServedService[], options: ServerOptions): 
   const track = <S extends net.Server>(server: S) => (trackSessions(server, { sessions, sockets, idleMs }, options.log), server);
   const createServer = (listener: Peer["listener"], tls?: TlsMaterial) => {
     let server: net.Server | undefined;
+    // A Unix listener's path, read once it listens (server.address() costs a call into the handle).
+    let socketPath: string | undefined;
     const tagged = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-      const bound = server?.address();
-      const peer: Peer =
-        listener === "tcp"
-          ? { listener, address: req.socket.remoteAddress }
-          : { listener, socketPath: typeof bound === "string" ? bound : undefined };
+      if (listener !== "tcp" && socketPath === undefined) {
+        const bound = server?.address();
+        socketPath = typeof bound === "string" ? bound : undefined;
+      }
+      const peer: Peer = listener === "tcp" ? { listener, address: req.socket.remoteAddress } : { listener, socketPath };
       if (fast && isGrpcWatch(req.headers)) return void serveGrpcWatch(req, res, peer, fast);
       if (unary.accepts(req.headers)) return void unary.serve(req, res, peer);
       peers.set(req, peer);

@@ -12,6 +12,7 @@ export class SqliteReader implements Reader {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private queue: Promise<unknown> = Promise.resolve();
   private depth = 0;
+  private dataVersionStatement: BetterSqlite3.Statement | undefined;
 
   constructor(private readonly db: BetterSqlite3.Database) {}
 
@@ -25,7 +26,9 @@ export class SqliteReader implements Reader {
 
   /** `PRAGMA data_version`: changes whenever another connection commits. */
   dataVersion(): number {
-    return this.db.pragma("data_version", { simple: true }) as number;
+    // A prepared statement: db.pragma() would prepare one on every call (once per tick).
+    this.dataVersionStatement ??= this.db.prepare("PRAGMA data_version").pluck();
+    return this.dataVersionStatement.get() as number;
   }
 
   snapshot<T>(fn: (reader: Reader) => Promise<T>): Promise<T> {
