@@ -88,7 +88,9 @@ export class Poller {
     this.started = true;
     await this.store.reader.snapshot(async (reader) => {
       this.cursor = await headSeq(reader);
-      this.table.load(await allMonitors(reader));
+      const monitors = await allMonitors(reader);
+      this.table.load(monitors);
+      this.attributes.remember(monitors);
     });
     this.hub.headSeq = this.cursor;
     this.unsubscribe = this.store.onChange(() => this.wake());

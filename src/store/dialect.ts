@@ -12,6 +12,8 @@ export interface Dialect {
   mergeJson(column: string): string;
   /** The larger of two expressions (scalar). */
   greatest(a: string, b: string): string;
+  /** A table `alias` with one TEXT column `value`: the strings of the JSON array text in `?`. */
+  jsonStrings(alias: string): string;
   /** Whether `SELECT … FOR UPDATE` locks rows (SQLite's write transaction locks everything). */
   readonly rowLocks: boolean;
 }
@@ -24,6 +26,7 @@ export const SQLITE: Dialect = {
   mergeJson: (column) =>
     `json_patch(CASE WHEN json_valid(${column}) AND json_type(${column}) = 'object' THEN ${column} ELSE '{}' END, ?)`,
   greatest: (a, b) => `MAX(${a}, ${b})`,
+  jsonStrings: (alias) => `json_each(?) AS ${alias}`,
   rowLocks: false,
 };
 
@@ -35,6 +38,7 @@ export const POSTGRES: Dialect = {
   mergeJson: (column) =>
     `(CASE WHEN claude_comms_is_json_object(${column}) THEN ${column}::jsonb ELSE '{}'::jsonb END || CAST(? AS jsonb))::text`,
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  jsonStrings: (alias) => `json_array_elements_text(CAST(? AS json)) AS ${alias}(value)`,
   rowLocks: true,
 };
 

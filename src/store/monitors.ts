@@ -81,9 +81,11 @@ export interface MonitorState extends MonitorDeadline {
   status: string;
   completedAt: number | null;
   contentLength: number;
+  /** The message's module ("" for none). */
+  module: string;
 }
 
-/** Every monitor with its message's status (for the poller's start). */
+/** Every monitor with its message's status and module (for the poller's start). */
 export async function allMonitors(reader: Reader): Promise<MonitorState[]> {
   const rows = await reader.all<{
     message_id: string;
@@ -94,8 +96,9 @@ export async function allMonitors(reader: Reader): Promise<MonitorState[]> {
     updated_at: number | null;
     content_length: number;
     labels: string;
+    module: string | null;
   }>(
-    `SELECT mon.message_id, mon.deadline_at, mon.timeout_ms, mon.labels, m.status, m.completed_at, m.updated_at,
+    `SELECT mon.message_id, mon.deadline_at, mon.timeout_ms, mon.labels, m.status, m.completed_at, m.updated_at, m.module,
             ${reader.dialect.byteLength("m.content")} AS content_length
      FROM monitors mon JOIN messages m ON m.message_id = mon.message_id`,
   );
@@ -107,6 +110,7 @@ export async function allMonitors(reader: Reader): Promise<MonitorState[]> {
     completedAt: row.completed_at ?? row.updated_at,
     contentLength: Number(row.content_length),
     labels: parseLabels(row.labels),
+    module: row.module ?? "",
   }));
 }
 
