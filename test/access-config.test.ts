@@ -13,7 +13,7 @@ import { moduleService } from "../src/service/module-service.js";
 import { listModules } from "../src/store/modules.js";
 import { openStore } from "../src/store/open-store.js";
 import { isLocalPeer, kPeer, requireLocalPeer, type Peer } from "../src/service/peer.js";
-import { isLoopback } from "../src/shared/loopback.js";
+import { isLoopback } from "../src/common/loopback.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
 /*

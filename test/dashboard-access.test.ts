@@ -1,7 +1,7 @@
 import http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseSetting } from "../src/shared/settings.js";
+import { parseSetting } from "../src/common/settings.js";
 import { connectClients } from "./helpers/clients.js";
 import { collect } from "./helpers/collect.js";
 import { startDashboardDaemon, type DashboardDaemon } from "./helpers/dashboard.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Hub } from "../src/hub/hub.js";
 import { SubscriptionEndedError } from "../src/hub/subscription.js";
-import { ResourceLimitError } from "../src/shared/errors.js";
+import { ResourceLimitError } from "../src/common/errors.js";
 import type { EventRecord } from "../src/store/records.js";
 
 let seq = 0;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FailedPreconditionError, NotFoundError, StoreBusyError } from "../src/shared/errors.js";
+import { FailedPreconditionError, NotFoundError, StoreBusyError } from "../src/common/errors.js";
 import { storeInternals } from "../src/store/internal.js";
 import { messageEventsAfter } from "../src/store/events.js";
 import { appendContent, getMessage, insertMessage, setStatus } from "../src/store/messages.js";

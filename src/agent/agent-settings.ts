@@ -1,4 +1,4 @@
-import type { AgentSettings } from "../shared/agent-settings.js";
+import type { AgentSettings } from "../common/agent-settings.js";
 
 export type { AgentSettings };
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { formatDurationMs } from "../shared/duration.js";
+import { formatDurationMs } from "../common/duration.js";
 import {
   abortMessage, compactMetadata, exitErrorMessage, spawnErrorMessage, TailBuffer,
   type AgentOutcome, type AgentStatus,

@@ -1,6 +1,6 @@
 import { processStartTime } from "../agent/process-start.js";
 import { groupAlive, signalGroup } from "../agent/process-group.js";
-import { isProcessAlive } from "../shared/process-alive.js";
+import { isProcessAlive } from "../common/process-alive.js";
 import { orphanedAgentGroups, type RecordedAgentGroup } from "../store/agent-runs.js";
 import type { Store } from "../store/open-store.js";
 

@@ -1,4 +1,4 @@
-import { parseDurationMs } from "../shared/duration.js";
+import { parseDurationMs } from "../common/duration.js";
 import { usageError } from "./errors.js";
 
 /** Parses a duration option (`30`, `1.5`, `500ms`, `15m`) to milliseconds; a usage error otherwise. */

@@ -3,7 +3,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { toJson } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
 import { checkAddress, createTransport, describeTarget, type TransportOptions } from "../client/transport.js";
-import { resolveToken } from "../shared/token.js";
+import { resolveToken } from "../common/token.js";
 import { usageError } from "./errors.js";
 import type { GlobalOptions } from "./global-options.js";
 

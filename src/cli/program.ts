@@ -1,6 +1,6 @@
 import { Argument, Command, Option } from "commander";
-import { VERSION } from "../shared/version.js";
-import { SETTINGS, type Setting } from "../shared/settings.js";
+import { VERSION } from "../common/version.js";
+import { SETTINGS, type Setting } from "../common/settings.js";
 import type { CommandContext } from "./context.js";
 import { errorJson } from "./errors.js";
 import { EXIT_CODES_HELP, ExitCode } from "./exit-codes.js";

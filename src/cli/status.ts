@@ -1,6 +1,6 @@
 import { EventKind, MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
 import { isFinishedStatus, statusNameOf, statusOfName } from "../client/message-status.js";
-import { ACTIVE_STATUSES, STATUS_NAMES, isStatusName } from "../shared/status.js";
+import { ACTIVE_STATUSES, STATUS_NAMES, isStatusName } from "../common/status.js";
 import { usageError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 

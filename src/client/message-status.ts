@@ -1,5 +1,5 @@
 import { MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
-import { isStatusName, isTerminal, type StatusName } from "../shared/status.js";
+import { isStatusName, isTerminal, type StatusName } from "../common/status.js";
 
 /** The status name of a generated enum value ("timed_out"); undefined for UNSPECIFIED or an unknown value. */
 export function statusNameOf(status: MessageStatus): StatusName | undefined {

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import net from "node:net";
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { isLoopback } from "../shared/loopback.js";
-import { homePaths, resolveHome } from "../shared/paths.js";
+import { isLoopback } from "../common/loopback.js";
+import { homePaths, resolveHome } from "../common/paths.js";
 
 /** Options for {@link createTransport}; also accepted by every `createXClient` factory. */
 export interface TransportOptions {

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
-import { homePaths, resolveHome, type HomePaths } from "../shared/paths.js";
-import { SettingError, type ListenAddress } from "../shared/setting-parsers.js";
-import { parseSetting, SETTINGS, type Setting, type SettingName, type SettingValue } from "../shared/settings.js";
-import { resolveToken } from "../shared/token.js";
+import { homePaths, resolveHome, type HomePaths } from "../common/paths.js";
+import { SettingError, type ListenAddress } from "../common/setting-parsers.js";
+import { parseSetting, SETTINGS, type Setting, type SettingName, type SettingValue } from "../common/settings.js";
+import { resolveToken } from "../common/token.js";
 import type { LogFormat, LogLevel } from "./logger.js";
 
 /** Shortest bearer token the daemon accepts. */

@@ -6,7 +6,7 @@ import { Poller } from "../poller/poller.js";
 import type { ServiceContext } from "../service/context.js";
 import { Heartbeats } from "../service/heartbeats.js";
 import { setUnreadableReporter } from "../service/readable.js";
-import { VERSION } from "../shared/version.js";
+import { VERSION } from "../common/version.js";
 import { openStore, type Store } from "../store/open-store.js";
 import type { EventRecord } from "../store/records.js";
 import type { DaemonConfig } from "./config.js";

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { readTokenFile } from "../shared/token.js";
+import { readTokenFile } from "../common/token.js";
 
 /** Random bytes in a generated token (43 base64url characters). */
 const TOKEN_BYTES = 32;

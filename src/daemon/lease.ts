@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { dropLease, expireDeadLocalDaemons, failOrphanedRuns, renewLease } from "../store/agent-runs.js";
-import { isProcessAlive } from "../shared/process-alive.js";
+import { isProcessAlive } from "../common/process-alive.js";
 import type { Store } from "../store/open-store.js";
 import type { Logger } from "./logger.js";
 

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { isProcessAlive } from "../shared/process-alive.js";
-import { makePrivate } from "../shared/private-file.js";
+import { isProcessAlive } from "../common/process-alive.js";
+import { makePrivate } from "../common/private-file.js";
 
 /** Another daemon holds the home directory. */
 export class AlreadyRunningError extends Error {

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { makePrivate } from "../shared/private-file.js";
+import { makePrivate } from "../common/private-file.js";
 
 /** When a log file is rotated, and how many old ones are kept. */
 export interface LogRotation {

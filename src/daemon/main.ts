@@ -2,7 +2,7 @@
 import { parseDaemonConfig } from "./config.js";
 import { Daemon } from "./daemon.js";
 import { AlreadyRunningError } from "./lock.js";
-import { SettingError } from "../shared/setting-parsers.js";
+import { SettingError } from "../common/setting-parsers.js";
 
 /*
  * The daemon process. `claude-comms poll start` runs it (detached, or attached with

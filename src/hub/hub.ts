@@ -1,5 +1,5 @@
 import type { EventRecord } from "../store/records.js";
-import { ResourceLimitError } from "../shared/errors.js";
+import { ResourceLimitError } from "../common/errors.js";
 import { Subscription } from "./subscription.js";
 
 /** Limits of the hub. */

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
-import { formatDurationMs } from "../shared/duration.js";
-import { FailedPreconditionError, NotFoundError } from "../shared/errors.js";
+import { formatDurationMs } from "../common/duration.js";
+import { FailedPreconditionError, NotFoundError } from "../common/errors.js";
 import { setStatus } from "../store/messages.js";
 import { deleteMonitors } from "../store/monitors.js";
 import type { Store } from "../store/open-store.js";

@@ -11,7 +11,7 @@ import {
   type Message,
   type Thread,
 } from "../../gen/claude_comms/v1/message_pb.js";
-import { InvalidInputError } from "../shared/errors.js";
+import { InvalidInputError } from "../common/errors.js";
 import {
   jsonDepth,
   MAX_METADATA_BYTES,

@@ -11,7 +11,7 @@ import {
   StoreFullError,
   StoreIoError,
   StoreReadOnlyError,
-} from "../shared/errors.js";
+} from "../common/errors.js";
 import { domainErrorFromDriver } from "../store/errors.js";
 import { PermissionDeniedError, TlsRequiredError, UnauthenticatedError } from "./peer.js";
 

@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Module, ModuleService } from "../../gen/claude_comms/v1/module_service_pb.js";
-import type { AgentSettings } from "../shared/agent-settings.js";
-import { InvalidInputError } from "../shared/errors.js";
+import type { AgentSettings } from "../common/agent-settings.js";
+import { InvalidInputError } from "../common/errors.js";
 import { deleteModule, getModule, listModules, upsertModule, type ModuleRecord } from "../store/modules.js";
 import type { ServiceContext } from "./context.js";
 import { metadataFromProto, moduleToProto } from "./convert.js";

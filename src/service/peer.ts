@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { isLoopback } from "../shared/loopback.js";
+import { isLoopback } from "../common/loopback.js";
 
 /** Who is calling: through which listener, and from which address. */
 export interface Peer {

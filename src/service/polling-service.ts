@@ -10,7 +10,7 @@ import type {
 import { deleteMonitors, upsertMonitor } from "../store/monitors.js";
 import { getMessage, listMessages } from "../store/messages.js";
 import { messageEventsAfter } from "../store/events.js";
-import { FailedPreconditionError, InvalidInputError, NotFoundError } from "../shared/errors.js";
+import { FailedPreconditionError, InvalidInputError, NotFoundError } from "../common/errors.js";
 import { isTerminal } from "../store/status.js";
 import type { ServiceContext } from "./context.js";
 import { durationFromMillis, eventToProto, messageToProto, statusFromProto } from "./convert.js";

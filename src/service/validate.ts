@@ -1,6 +1,6 @@
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import { InvalidInputError } from "../shared/errors.js";
+import { InvalidInputError } from "../common/errors.js";
 
 /** Longest id accepted (message, thread, module names). */
 export const MAX_ID_LENGTH = 256;

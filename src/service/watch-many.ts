@@ -3,7 +3,7 @@ import { WatchMessagesResponseSchema, type WatchMessagesResponse } from "../../g
 import { checkResumable } from "../store/compaction.js";
 import { eventsWithAttributesAfter, headSeq } from "../store/events.js";
 import { messagesMatching } from "../store/matching.js";
-import { FailedPreconditionError } from "../shared/errors.js";
+import { FailedPreconditionError } from "../common/errors.js";
 import type { ServiceContext } from "./context.js";
 import { heartbeatEvent, snapshotEvent, watchManyResponse } from "./convert.js";
 import { eventMatcher, type EventFilter } from "./event-filter.js";

@@ -8,11 +8,11 @@ import {
   StoreIoError,
   StoreReadOnlyError,
   StoreUnreachableError,
-} from "../shared/errors.js";
+} from "../common/errors.js";
 
-// The domain error classes live in shared/errors.ts (the hub and the poller throw them too);
+// The domain error classes live in common/errors.ts (the hub and the poller throw them too);
 // re-exported here so store code and the modules other engineers own keep one import.
-export * from "../shared/errors.js";
+export * from "../common/errors.js";
 
 interface SqliteLikeError {
   code?: unknown;

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { AgentSettings } from "../shared/agent-settings.js";
+import type { AgentSettings } from "../common/agent-settings.js";
 import { NotFoundError } from "./errors.js";
 import type { Reader } from "./reader.js";
 import { nowSeconds } from "./rows.js";

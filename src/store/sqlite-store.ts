@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import knexFactory from "knex";
-import { makePrivate } from "../shared/private-file.js";
+import { makePrivate } from "../common/private-file.js";
 import { ChangeListeners } from "./change-listeners.js";
 import { SQLITE } from "./dialect.js";
 import { domainErrorFromDriver } from "./errors.js";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FailedPreconditionError, NotFoundError } from "../../src/shared/errors.js";
+import { FailedPreconditionError, NotFoundError } from "../../src/common/errors.js";
 import { messageEventsAfter } from "../../src/store/events.js";
 import { setStatusReturning } from "../../src/store/hot-writes.js";
 import { appendContent, getMessage, insertMessage } from "../../src/store/messages.js";

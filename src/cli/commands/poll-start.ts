@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { homePaths, resolveHome } from "../../shared/paths.js";
-import { parseSetting, PATH_SETTINGS, SETTINGS, type SettingName } from "../../shared/settings.js";
+import { homePaths, resolveHome } from "../../common/paths.js";
+import { parseSetting, PATH_SETTINGS, SETTINGS, type SettingName } from "../../common/settings.js";
 import { tokenOf, type CommandContext } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";

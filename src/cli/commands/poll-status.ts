@@ -1,6 +1,6 @@
 import { durationMs, timestampDate } from "@bufbuild/protobuf/wkt";
 import { GetDaemonStatusResponseSchema } from "../../../gen/claude_comms/v1/polling_service_pb.js";
-import { formatDurationMs } from "../../shared/duration.js";
+import { formatDurationMs } from "../../common/duration.js";
 import { UNARY_TIMEOUT_MS, type CommandContext } from "../context.js";
 import { formatBytes, formatTime, renderFields } from "../format.js";
 import { createPollingClient } from "../../client/polling-client.js";

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { WaitMessageResponseSchema } from "../../../gen/claude_comms/v1/polling_service_pb.js";
 import { followMessage, type FollowState } from "../../client/follow.js";
 import { createPollingClient } from "../../client/polling-client.js";
-import { formatDurationMs } from "../../shared/duration.js";
+import { formatDurationMs } from "../../common/duration.js";
 import { durationOption } from "../args.js";
 import { UNARY_TIMEOUT_MS, type CommandContext } from "../context.js";
 import { CliError } from "../errors.js";

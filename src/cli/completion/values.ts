@@ -1,6 +1,6 @@
 import { createModuleClient } from "../../client/module-client.js";
 import { createPollingClient } from "../../client/polling-client.js";
-import { STATUS_NAMES } from "../../shared/status.js";
+import { STATUS_NAMES } from "../../common/status.js";
 import type { CommandContext } from "../context.js";
 import type { ValueKind } from "./tree.js";
 

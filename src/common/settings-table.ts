@@ -1,7 +1,7 @@
 import { SETTINGS, type Setting } from "./settings.js";
 
 /** The markers around the generated configuration table in the README. */
-export const TABLE_START = "<!-- settings table: generated from src/shared/settings.ts by `npm run docs:settings` -->";
+export const TABLE_START = "<!-- settings table: generated from src/common/settings.ts by `npm run docs:settings` -->";
 export const TABLE_END = "<!-- end of settings table -->";
 
 /** The README's configuration table, as Markdown lines, made from the settings table. */
