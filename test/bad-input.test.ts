@@ -30,6 +30,16 @@ describe("bad input gets a clear error and changes nothing", () => {
     c = connectClients(daemon.socket);
     await c.messages.createMessage({ threadId: "t", messageId: "done", status: MessageStatus.COMPLETE });
     await c.messages.createMessage({ threadId: "t", messageId: "open", status: MessageStatus.PROCESSING });
+    // The daemon publishes a write's event just after answering it (on PostgreSQL after the
+    // NOTIFY): wait until the hub has published both creations, so every case starts from a
+    // settled head.
+    const until = Date.now() + 10_000;
+    let status = await c.polling.getDaemonStatus({});
+    while (status.headSeq < 2n && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = await c.polling.getDaemonStatus({});
+    }
+    expect(status.headSeq).toBeGreaterThanOrEqual(2n);
   });
 
   afterAll(async () => {

@@ -110,7 +110,7 @@ export class GrpcUnary {
     let error: ConnectError | undefined;
     let response: UnaryResponse | undefined;
     try {
-      const message = decode(route.method.input, await readEnvelope(req, this.options.maxRequestBytes));
+      const message = decode(route.method.input, await readEnvelope(req, this.options.maxRequestBytes, "unary"));
       response = await route.call(unaryRequest(route, message, { req, peer, signal }));
     } catch (err) {
       // The inner call maps its own errors; what an interceptor throws is mapped here.

@@ -69,7 +69,7 @@ export async function serveGrpcWatch(req: http2.Http2ServerRequest, res: http2.H
   try {
     const authorization = headers.authorization;
     options.authorize?.(peer, typeof authorization === "string" ? authorization : null);
-    const input = decode(route.input, await readEnvelope(req, options.maxRequestBytes));
+    const input = decode(route.input, await readEnvelope(req, options.maxRequestBytes, "server-streaming"));
     await follow(stream, route.opener(options.ctx, input), route.output, options.ctx, controller.signal);
   } catch (err) {
     error = reportError(options.log, err, route.name, controller.signal);

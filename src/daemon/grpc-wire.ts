@@ -23,7 +23,7 @@ export function isPlainGrpc(headers: http2.IncomingHttpHeaders): boolean {
 }
 
 // The request: one length-prefixed message, uncompressed (isGrpcWatch), within the limit.
-export function readEnvelope(req: http2.Http2ServerRequest, maxBytes: number): Promise<Uint8Array> {
+export function readEnvelope(req: http2.Http2ServerRequest, maxBytes: number, kind: MethodKind): Promise<Uint8Array> {
   // Stream events rather than an async iterator: one less object and promise chain per call.
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -39,10 +39,12 @@ export function readEnvelope(req: http2.Http2ServerRequest, maxBytes: number): P
       if (size >= 5 && chunks[0]!.byteLength < 5) chunks.splice(0, chunks.length, Buffer.concat(chunks));
       const declared = size >= 5 ? chunks[0]!.readUInt32BE(1) : 0;
       if (declared > maxBytes) settle(new ConnectError(`message size ${declared} is larger than configured readMaxBytes ${maxBytes}`, Code.ResourceExhausted));
+      // A second envelope's header has arrived: stop buffering, the call has one message.
+      else if (size >= 5 + declared + 5) settle(extraMessage(kind));
     };
     const onEnd = () => {
       try {
-        settle(undefined, envelopeMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+        settle(undefined, envelopeMessage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), kind));
       } catch (err) {
         settle(err);
       }
@@ -53,12 +55,24 @@ export function readEnvelope(req: http2.Http2ServerRequest, maxBytes: number): P
   });
 }
 
-// The message of a complete request body: one uncompressed envelope, nothing after it.
-function envelopeMessage(all: Buffer): Uint8Array {
+/** How Connect names the method kinds in its protocol errors. */
+export type MethodKind = "unary" | "server-streaming";
+
+const extraMessage = (kind: MethodKind) => new ConnectError(`protocol error: received extra input message for ${kind} method`, Code.Unimplemented);
+
+// The message of a complete request body: exactly one envelope, uncompressed, answered as
+// Connect answers (only flag bit 0 means compressed; other flag bits are ignored).
+function envelopeMessage(all: Buffer, kind: MethodKind): Uint8Array {
+  if (all.byteLength === 0) throw new ConnectError(`protocol error: missing input message for ${kind} method`, Code.Unimplemented);
   if (all.byteLength < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  if (all[0] !== 0) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
   const declared = all.readUInt32BE(1);
-  if (all.byteLength !== 5 + declared) throw new ConnectError(`protocol error: promised ${declared} bytes, received ${all.byteLength - 5}`, Code.InvalidArgument);
+  if (all.byteLength < 5 + declared) throw new ConnectError(`protocol error: promised ${declared} bytes, received ${all.byteLength - 5}`, Code.InvalidArgument);
+  if ((all[0]! & 0x01) === 0x01) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+  if (all.byteLength > 5 + declared) {
+    // Trailing bytes: a second envelope, or the start of one.
+    if (all.byteLength < 5 + declared + 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    throw extraMessage(kind);
+  }
   return all.subarray(5);
 }
 
