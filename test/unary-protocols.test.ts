@@ -118,3 +118,34 @@ describe("unary calls over gRPC, Connect and gRPC-Web", () => {
     expect(await same((s, n) => s.polling.showMessage({ messageId: `a${n}` }), ShowMessageResponseSchema)).toMatchObject({ code: "NotFound" });
   });
 });
+
+describe("which calls the unary fast path takes", () => {
+  it("takes plain gRPC calls of unary methods and leaves every other call to Connect-Node", async () => {
+    const { GrpcUnary } = await import("../src/daemon/grpc-unary.js");
+    const { InFlight } = await import("../src/daemon/interceptors.js");
+    const { openLogger } = await import("../src/daemon/logger.js");
+    const unary = new GrpcUnary([{ service: PollingService, impl: { showMessage: () => ({}), watchMessage: () => undefined } }], {
+      log: openLogger("-", "error"),
+      maxRequestBytes: 1024,
+      maxResponseBytes: 4096,
+      interceptors: [],
+      inflight: new InFlight(),
+    });
+    const show = "/claude_comms.v1.PollingService/ShowMessage";
+    const grpc = { ":method": "POST", ":path": show, "content-type": "application/grpc" };
+    expect(unary.accepts(grpc)).toBe(true);
+    expect(unary.accepts({ ...grpc, "content-type": "application/grpc+proto" })).toBe(true);
+    expect(unary.accepts({ ...grpc, "grpc-encoding": "identity" })).toBe(true);
+    for (const other of [
+      { ...grpc, "content-type": "application/grpc-web+proto" },
+      { ...grpc, "content-type": "application/proto" },
+      { ...grpc, "content-type": "application/grpc+json" },
+      { ...grpc, "grpc-encoding": "gzip" },
+      { ...grpc, "grpc-timeout": "5S" },
+      { ...grpc, ":method": "GET" },
+      { ...grpc, ":path": "/claude_comms.v1.PollingService/WatchMessage" }, // streaming: not unary
+      { ...grpc, ":path": "/claude_comms.v1.PollingService/ListMessages" }, // no handler given
+      { ...grpc, ":path": "/claude_comms.v1.PollingService/Nope" },
+    ]) expect(unary.accepts(other), JSON.stringify(other)).toBe(false);
+  });
+});

@@ -30,10 +30,14 @@ function context(hub: Hub, heartbeatMs = 40): ServiceContext {
   return { hub, heartbeats: new Heartbeats(heartbeatMs), heartbeatMs, watchers: { count: 0 } } as unknown as ServiceContext;
 }
 
+/** Heartbeat responses made (one function for every watch, as the services have). */
+let heartbeatsMade = 0;
+const heartbeat = (s: number) => (heartbeatsMade++, `heartbeat ${s}`);
+
 function watchOf(ctx: ServiceContext, messageId: string): OpenWatch<string> {
   return openWatch(ctx, { messageId }, async function* () {
     return 0;
-  }, { respond: (e) => `event ${e.seq}`, heartbeat: (s) => `heartbeat ${s}`, isLast: (e) => e.toStatus === "complete" });
+  }, { respond: (e) => `event ${e.seq}`, heartbeat, isLast: (e) => e.toStatus === "complete" });
 }
 
 describe("EventQueue", () => {
@@ -113,11 +117,15 @@ describe("PushFollower", () => {
     const runs = watches.map((w, i) => new PushFollower(ctx, w, 0, sinks[i]!).run(controller.signal));
     const e = event("zzz"); // nobody's message: moves the head
     hub.publish(e);
+    heartbeatsMade = 0;
     await new Promise((r) => setTimeout(r, 120));
     for (const sink of sinks) {
       expect(sink.sent.length).toBeGreaterThan(0);
       expect(new Set(sink.sent)).toEqual(new Set([`heartbeat ${e.seq}`]));
     }
+    // Both streams beat in the same rounds at the same seq: one response made per round.
+    expect(sinks[1]!.sent.length).toBe(sinks[0]!.sent.length);
+    expect(heartbeatsMade).toBe(sinks[0]!.sent.length);
     // A stream with events waiting (transport full) gets no heartbeat that would skip them.
     sinks[0]!.room = 1;
     hub.publish(event("a"));
