@@ -24,10 +24,10 @@ export function sqliteFloor(file: string, options: { reps: number; firstOffset: 
     const append = writer.prepare("UPDATE messages SET content = content || 'more text' WHERE message_id = ?");
     const claim = db.prepare("DELETE FROM content_changes RETURNING message_id");
     const q = Array(CHUNK).fill("?").join(",");
-    const lengths = db.prepare(`SELECT message_id, COALESCE(length(CAST(content AS BLOB)), 0) AS n FROM messages WHERE message_id IN (${q})`);
+    const lengths = db.prepare(`SELECT message_id, COALESCE(octet_length(content), 0) AS n FROM messages WHERE message_id IN (${q})`);
     const insert = db.prepare(
       `INSERT INTO message_events (message_id, thread_id, kind, from_status, to_status, content_length, time, detail)
-       SELECT message_id, thread_id, 'progress', NULL, status, COALESCE(length(CAST(content AS BLOB)), 0), ?, NULL
+       SELECT message_id, thread_id, 'progress', NULL, status, COALESCE(octet_length(content), 0), ?, NULL
        FROM messages WHERE message_id IN (${q})`,
     );
     let offset = options.firstOffset;

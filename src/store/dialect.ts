@@ -21,7 +21,11 @@ export interface Dialect {
 /** SQLite (through better-sqlite3). */
 export const SQLITE: Dialect = {
   name: "sqlite",
-  byteLength: (expr) => `COALESCE(length(CAST(${expr} AS BLOB)), 0)`,
+  // octet_length (SQLite 3.43+, the daemon's bundled library) reads the size from the row's
+  // header; length(CAST(… AS BLOB)) loaded the whole text first (a large answer, on every
+  // read of the message). The triggers keep length(CAST …): they run in external writers'
+  // older libraries too (see the migrations).
+  byteLength: (expr) => `COALESCE(octet_length(${expr}), 0)`,
   fromByte: (expr) => `CAST(substr(CAST(${expr} AS BLOB), ? + 1) AS TEXT)`,
   mergeJson: (column) =>
     `json_patch(CASE WHEN json_valid(${column}) AND json_type(${column}) = 'object' THEN ${column} ELSE '{}' END, ?)`,
