@@ -12,7 +12,7 @@ import type { BenchOptions } from "./lib/options.js";
 import { RESULTS_FILE } from "./lib/paths.js";
 import { machine, renderMarkdown, renderTable } from "./lib/report.js";
 import { memory } from "./memory.js";
-import { peers, peerWrites } from "./peers.js";
+import { peerLatency, peers, peerWrites } from "./peers.js";
 import { renderPeerMarkdown } from "./peers/figures.js";
 import { pollerTick } from "./poller-tick.js";
 import { pushLatency } from "./push-latency.js";
@@ -33,6 +33,8 @@ interface Bench {
   run(options: BenchOptions): Promise<Figure[]>;
   /** Upper bound of its run time, quick / full, in seconds. */
   limitS: [number, number];
+  /** Runs only when named with --only (a phase of another benchmark, for iterating on it). */
+  byNameOnly?: boolean;
 }
 
 const BENCHES: Bench[] = [
@@ -53,7 +55,9 @@ const BENCHES: Bench[] = [
   // Against the peers a user could pick instead (etcd, Redis): targets 11–14.
   { name: "peers", targets: [11, 12, 13, 14], run: peers, limitS: [240, 1500] },
   // Only the write phase of "peers" (run it by name: --only peer-writes).
-  { name: "peer-writes", targets: [], run: peerWrites, limitS: [400, 900] },
+  { name: "peer-writes", targets: [], run: peerWrites, limitS: [400, 900], byNameOnly: true },
+  // Only the latency phase of "peers" (--only peer-latency).
+  { name: "peer-latency", targets: [], run: peerLatency, limitS: [400, 900], byNameOnly: true },
 ];
 
 async function main(): Promise<number> {
@@ -62,7 +66,9 @@ async function main(): Promise<number> {
   });
   const full = values.full === true;
   const only = values.only?.split(",").map((s) => s.trim());
-  const selected = BENCHES.filter((b) => !only || only.includes(b.name) || b.targets.some((t) => only.includes(String(t))));
+  const selected = BENCHES.filter((b) =>
+    only ? only.includes(b.name) || b.targets.some((t) => only.includes(String(t))) : !b.byNameOnly,
+  );
   const started = new Date();
   const figures: Figure[] = [];
   const errors: Array<{ bench: string; error: string }> = [];

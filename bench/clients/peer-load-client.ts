@@ -96,6 +96,7 @@ async function writes(client: PeerClient, args: Args): Promise<void> {
   await client.prepare(keys);
   await reply({ type: "armed" });
   await command("go");
+  const cpu0 = process.cpuUsage();
   const end = now() + args.durationMs!;
   const counts = await Promise.all(
     keys.map(async (key) => {
@@ -107,7 +108,8 @@ async function writes(client: PeerClient, args: Args): Promise<void> {
       return n;
     }),
   );
-  await reply({ type: "result", writes: counts.reduce((a, b) => a + b, 0) });
+  const cpu = process.cpuUsage(cpu0);
+  await reply({ type: "result", writes: counts.reduce((a, b) => a + b, 0), clientCpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 async function hold(client: PeerClient, args: Args): Promise<void> {

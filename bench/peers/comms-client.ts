@@ -1,22 +1,30 @@
 import http2 from "node:http2";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { MessageStatus } from "../../gen/claude_comms/v1/message_pb.js";
-import { MessageService } from "../../gen/claude_comms/v1/message_service_pb.js";
-import { PollingService, WatchMessageRequestSchema } from "../../gen/claude_comms/v1/polling_service_pb.js";
+import { SetStatusRequestSchema, SetStatusResponseSchema } from "../../gen/claude_comms/v1/message_service_pb.js";
+import {
+  ShowMessageRequestSchema,
+  ShowMessageResponseSchema,
+  WatchMessageRequestSchema,
+} from "../../gen/claude_comms/v1/polling_service_pb.js";
 import { grpcFrame } from "../lib/h2-watch.js";
 import { messageId } from "../lib/seed.js";
 import type { PeerClient, PeerClientOptions } from "./peer-client.js";
 
 /*
- * claude-comms as a peer: a write is SetStatus through the generated Connect client (the
- * status alternates PROCESSING / PENDING, so each write is one logged transition), a watch
- * is one WatchMessage stream on raw node:http2 that only splits frames (see lib/h2-watch),
- * so the client process costs the server being measured as little as possible.
+ * claude-comms as a peer: a write is SetStatus (the status alternates PROCESSING / PENDING,
+ * so each write is one logged transition) through @grpc/grpc-js, the same client library the
+ * etcd client uses, so both gRPC servers are driven by the same client code (the generated
+ * Connect client costs its process about twice the CPU per call, and on a machine whose
+ * cores the clients share with the server that sets the figure). A watch is one
+ * WatchMessage stream on raw node:http2 that only splits frames (see lib/h2-watch), so the
+ * client process costs the server being measured as little as possible.
  */
 
 const WATCH_PATH = "/claude_comms.v1.PollingService/WatchMessage";
+const SET_STATUS_PATH = "/claude_comms.v1.MessageService/SetStatus";
+const SHOW_MESSAGE_PATH = "/claude_comms.v1.PollingService/ShowMessage";
 
 /** Opens a claude-comms client over `sessions` HTTP/2 connections to the daemon's TCP listener. */
 export function commsClient(options: PeerClientOptions): PeerClient {
@@ -29,27 +37,34 @@ export function commsClient(options: PeerClientOptions): PeerClient {
     session.on("error", () => undefined);
     return session;
   });
-  const transport = createGrpcTransport({
-    baseUrl: `http://${options.address}`,
-    idleConnectionTimeoutMs: 1000,
-    interceptors: [(next) => (req) => (req.header.set("authorization", auth), next(req))],
-  });
-  const messages = createClient(MessageService, transport);
-  const polling = createClient(PollingService, transport);
+  const unary = new grpc.Client(options.address, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", auth);
+  const call = <I extends DescMessage, O extends DescMessage>(path: string, input: I, output: O, request: MessageInitShape<I>) =>
+    new Promise<MessageShape<O>>((resolve, reject) =>
+      unary.makeUnaryRequest(
+        path,
+        (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
+        (b: Buffer) => fromBinary(output, b),
+        create(input, request),
+        metadata,
+        (err, res) => (err ? reject(err) : resolve(res!)),
+      ),
+    );
   const next = new Map<number, MessageStatus>();
   let opened = 0;
   return {
     async prepare(keys) {
       // The status to write next for each key: the opposite of what it is now.
       const byStatus = await Promise.all(
-        keys.map(async (key) => (await polling.showMessage({ messageId: messageId(key) })).message?.status),
+        keys.map(async (key) => (await call(SHOW_MESSAGE_PATH, ShowMessageRequestSchema, ShowMessageResponseSchema, { messageId: messageId(key) })).message?.status),
       );
       keys.forEach((key, i) => next.set(key, byStatus[i] === MessageStatus.PROCESSING ? MessageStatus.PENDING : MessageStatus.PROCESSING));
     },
     async write(key) {
       const status = next.get(key) ?? MessageStatus.PROCESSING;
       next.set(key, status === MessageStatus.PROCESSING ? MessageStatus.PENDING : MessageStatus.PROCESSING);
-      await messages.setStatus({ messageId: messageId(key), status });
+      await call(SET_STATUS_PATH, SetStatusRequestSchema, SetStatusResponseSchema, { messageId: messageId(key), status });
     },
     watch(key, onEvents) {
       const session = sessions[opened++ % sessions.length]!;
@@ -84,6 +99,7 @@ export function commsClient(options: PeerClientOptions): PeerClient {
       });
     },
     close() {
+      unary.close();
       for (const s of sessions) s.close();
     },
   };

@@ -7,6 +7,7 @@ export type PerSystem = Record<System, number>;
 
 /** How claude-comms must compare with etcd for the figure's target to be met. */
 export interface Goal {
+  /** Target number of BENCHMARKS.md (0: informational, neither met nor missed). */
   target: number;
   /** "higher" is better (throughput) or "lower" (latency, CPU, memory). */
   better: "higher" | "lower";
@@ -53,7 +54,8 @@ export function renderPeerMarkdown(figures: readonly Figure[]): string {
     if (!peers) continue;
     const cell = (s: System) => `${fmt(peers[s])} ${f.unit}`;
     const ratio = f.ratio === undefined ? "-" : `${fmt(f.ratio)}× ${f.ratioMeaning === "value / baseline" ? "as much" : "better"}`;
-    lines.push(`| ${f.target} | ${f.name} | ${cell("claude-comms")} | ${cell("etcd")} | ${cell("redis")} | ${ratio} | ${f.goal} | ${f.met ? "yes" : "**no**"} |`);
+    const met = f.target ? (f.met ? "yes" : "**no**") : "";
+    lines.push(`| ${f.target || ""} | ${f.name} | ${cell("claude-comms")} | ${cell("etcd")} | ${cell("redis")} | ${ratio} | ${f.goal} | ${met} |`);
   }
   return lines.join("\n");
 }
