@@ -66,7 +66,7 @@ export async function fanOut(options: BenchOptions): Promise<Figure[]> {
             clientCpuShare: round(result.clientCpuShare, 2),
           };
           if (r > 0) results[target].push(measured);
-          options.log(`${r ? "" : "(warm-up) "}${target}: ${measured.eventsPerSecond} events/s, server ${measured.serverCpuMsPer1k} cpu-ms/1k events (share ${cpu.share})`);
+          options.log(`${r ? "" : "(warm-up) "}${target}: ${measured.eventsPerSecond} events/s, server ${measured.serverCpuMsPer1k} cpu-ms/1k events (share ${round(cpu.share, 3)})`);
         } finally {
           await client.stop();
         }

@@ -82,8 +82,13 @@ async function writes(server: PeerServer, firstKey: number, clients: number, dur
   return { perSecond: total / (durationMs / 1000), cpuMsPerWrite: cpu.cpuMs / total, clientCpuMsPerWrite: clientCpuMs / total };
 }
 
-/** RSS (MB) before and with `streams` open watch streams, after an idle window, and idle CPU. */
-async function hold(server: PeerServer, streams: number, idleMs: number) {
+/**
+ * RSS (MB) before and with `streams` open watch streams, after an idle window, and idle CPU.
+ * The CPU is measured twice: over the first `settleMs` after the streams opened (a node
+ * process then runs its post-burst garbage collections, V8's memory reducer, on its helper
+ * threads) and over the `idleMs` after that, the steady state the target is about.
+ */
+async function hold(server: PeerServer, streams: number, settleMs: number, idleMs: number) {
   await sleep(500);
   const before = memoryOf(server.pid).rssMiB * 2 ** 20;
   const processes = 4;
@@ -102,13 +107,22 @@ async function hold(server: PeerServer, streams: number, idleMs: number) {
     await Promise.all(workers.map((w) => w.next("armed", 240_000)));
     await sleep(1000);
     const open = memoryOf(server.pid).rssMiB * 2 ** 20;
+    const settling = cpuMeter(server.pid);
+    await sleep(settleMs);
+    const settleCpu = settling();
     const meter = cpuMeter(server.pid);
     await sleep(idleMs);
     const idleCpu = meter();
     const after = memoryOf(server.pid).rssMiB * 2 ** 20;
     for (const w of workers) w.send({ type: "stop" });
     await Promise.all(workers.map((w) => w.next("result", 60_000)));
-    return { openMB: open / MB, afterIdleMB: after / MB, perStreamKB: (open - before) / streams / 1000, idleCpuPercent: idleCpu.share * 100 };
+    return {
+      openMB: open / MB,
+      afterIdleMB: after / MB,
+      perStreamKB: (open - before) / streams / 1000,
+      settleCpuPercent: settleCpu.share * 100,
+      idleCpuPercent: idleCpu.share * 100,
+    };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }
@@ -167,12 +181,13 @@ export async function peers(options: BenchOptions): Promise<Figure[]> {
   for (const start of [() => startComms({ messages: streams }), startEtcd, startRedis]) {
     const server = await start();
     try {
-      const h = await hold(server, streams, seconds(5, 30));
+      const h = await hold(server, streams, seconds(3, 10), seconds(5, 30));
       add("rss_open", server.system, h.openMB);
       add("rss_idle", server.system, h.afterIdleMB);
       add("rss_per_stream", server.system, h.perStreamKB);
       add("idle_cpu", server.system, h.idleCpuPercent);
-      options.log(`${server.system}: ${streams} streams ${round(h.openMB, 1)} MB (${round(h.perStreamKB, 1)} KB each), ${round(h.afterIdleMB, 1)} MB after idle, idle CPU ${round(h.idleCpuPercent, 2)} %`);
+      add("settle_cpu", server.system, h.settleCpuPercent);
+      options.log(`${server.system}: ${streams} streams ${round(h.openMB, 1)} MB (${round(h.perStreamKB, 1)} KB each), ${round(h.afterIdleMB, 1)} MB after idle, idle CPU ${round(h.idleCpuPercent, 2)} % (${round(h.settleCpuPercent, 2)} % in the first seconds)`);
     } finally {
       await server.stop();
     }
@@ -270,6 +285,9 @@ function figures(acc: Record<string, Record<System, number[]>>, streams: number)
     versus("peer_rss_per_stream", "KB", m("rss_per_stream"), { target: 14, better: "lower", factor: 1, goal: "≤ etcd's per stream" }, { streams }),
     versus(`peer_rss_${streams}_streams`, "MB", rssOpen, { target: 14, better: "lower", factor: 0, goal: "≤ 300 MB at 10,000 streams", bound: (300 * streams) / 10_000 }, { afterIdle: rssIdle, streams }),
     versus(`peer_rss_${streams}_streams_after_idle`, "MB", rssIdle, { target: 14, better: "lower", factor: 0, goal: "flat while idle (≤ 1.1× at open)", bound: rssOpen["claude-comms"] * 1.1 }),
-    versus(`peer_idle_cpu_${streams}_streams`, "% of a core", m("idle_cpu"), { target: 14, better: "lower", factor: 0, goal: "≤ 2 % of a core", bound: 2 }),
+    versus(`peer_idle_cpu_${streams}_streams`, "% of a core", m("idle_cpu"), { target: 14, better: "lower", factor: 0, goal: "≤ 2 % of a core", bound: 2 }, {
+      firstSeconds: m("settle_cpu"),
+      measured: "after the first seconds with the streams open (their post-burst garbage collection is in firstSeconds)",
+    }),
   ];
 }

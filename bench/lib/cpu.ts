@@ -16,6 +16,7 @@ export function cpuMeter(pid: number): () => { cpuMs: number; wallMs: number; sh
   return () => {
     const cpuMs = cpuTimeMs(pid) - cpu0;
     const wallMs = performance.now() - t0;
-    return { cpuMs, wallMs, share: Math.round((cpuMs / wallMs) * 100) / 100 };
+    // Not rounded: an idle share is a fraction of a percent (the clock ticks are 10 ms).
+    return { cpuMs, wallMs, share: cpuMs / wallMs };
   };
 }

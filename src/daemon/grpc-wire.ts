@@ -98,16 +98,22 @@ export function respondOnce(stream: http2.ServerHttp2Stream): void {
   if (!stream.headersSent) stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
 }
 
+function errorTrailers(error: ConnectError): Record<string, string> {
+  const trailers: Record<string, string> = {};
+  setTrailerStatus(new Headers(), error).forEach((value, key) => (trailers[key] = value));
+  // The spec's percent-encoding (Connect encodes as a URI component, which grpc-js and
+  // grpc-go leave partly encoded: "%3A"); every gRPC client decodes this one.
+  trailers["grpc-message"] = percentEncoded(error.rawMessage);
+  return trailers;
+}
+
 // Ends the call with its status in trailers (or trailers-only when nothing was sent), the
 // same fields Connect sets: grpc-status, grpc-message and the error's metadata (x-last-seq).
 export function finish(res: http2.Http2ServerResponse, error: ConnectError | undefined): void {
   const stream = res.stream;
   if (stream.destroyed || stream.closed) return;
-  const trailers: Record<string, string> = {};
-  setTrailerStatus(new Headers(), error).forEach((value, key) => (trailers[key] = value));
-  // The spec's percent-encoding (Connect encodes as a URI component, which grpc-js and
-  // grpc-go leave partly encoded: "%3A"); every gRPC client decodes this one.
-  if (error) trailers["grpc-message"] = percentEncoded(error.rawMessage);
+  // Success is grpc-status 0 alone (what Connect sets too), without a Headers object per call.
+  const trailers: Record<string, string> = error ? errorTrailers(error) : { "grpc-status": "0" };
   if (!stream.headersSent) {
     stream.respond({ ":status": 200, "content-type": "application/grpc+proto", ...trailers }, { endStream: true });
     return;
