@@ -35,6 +35,19 @@ describe("daemon process", () => {
     else expect(status.store).toBe(`sqlite:${path.join(temp.home, "comms.db")}`);
   });
 
+  it("reports a head_seq that includes every write acknowledged before the call", async () => {
+    // Each status change logs one event; the head read right after it must count it, or a
+    // client watching after that head would be replayed its own write.
+    await c.messages.createMessage({ threadId: "t-head", messageId: "head-1", module: "marker" });
+    let head = (await c.polling.getDaemonStatus({})).headSeq;
+    for (let i = 0; i < 40; i++) {
+      await c.messages.setStatus({ messageId: "head-1", status: i % 2 ? MessageStatus.PENDING : MessageStatus.PROCESSING });
+      const next = (await c.polling.getDaemonStatus({})).headSeq;
+      expect(next, `write ${i + 1}: the head did not move past ${head}`).toBeGreaterThan(head);
+      head = next;
+    }
+  });
+
   it("streams PROCESSING, progress and COMPLETE of an API-driven message, then ends OK", async () => {
     await c.messages.createMessage({ threadId: "t-api", messageId: "api-1", module: "marker" });
     await c.polling.addMessage({ messageId: "api-1" });

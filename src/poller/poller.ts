@@ -113,6 +113,15 @@ export class Poller {
     if (!this.ticking) this.schedule(0);
   }
 
+  /**
+   * Publishes every event committed so far and returns the head then: a caller that asks
+   * after its own write was acknowledged gets a head that includes it (GetDaemonStatus).
+   */
+  async catchUp(): Promise<number> {
+    if (this.started && !this.closed) await this.drain();
+    return this.cursor;
+  }
+
   /** Stops ticking and waits for a running tick. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;

@@ -89,6 +89,10 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
     },
 
     async getDaemonStatus() {
+      // The head includes every write acknowledged before this call: a client may watch
+      // after it and see only what came next. A store that cannot be read leaves the head
+      // where the last drain left it (the status call still answers; its health says why).
+      const headSeq = await ctx.poller.catchUp().catch(() => ctx.hub.headSeq);
       const facts = ctx.facts();
       const stats = ctx.poller.stats;
       return {
@@ -99,7 +103,7 @@ export function pollingService(ctx: ServiceContext): ServiceImpl<typeof PollingS
         store: store.description,
         monitored: BigInt(ctx.poller.monitored),
         watchers: ctx.watchers.count,
-        headSeq: BigInt(ctx.hub.headSeq),
+        headSeq: BigInt(headSeq),
         listen: facts.listen,
         storeBytes: BigInt(store.sizeBytes()),
         agentsRunning: ctx.asks.running,

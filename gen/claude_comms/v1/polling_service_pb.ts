@@ -650,7 +650,8 @@ export type GetDaemonStatusResponse = Message<"claude_comms.v1.GetDaemonStatusRe
   watchers: number;
 
   /**
-   * Newest seq in the event log that watchers have been sent.
+   * Newest seq in the event log that watchers have been sent. It includes every write
+   * acknowledged before this call, so a watch after it sees only what came next.
    *
    * @generated from field: uint64 head_seq = 8;
    */
