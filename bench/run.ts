@@ -12,7 +12,7 @@ import type { BenchOptions } from "./lib/options.js";
 import { RESULTS_FILE } from "./lib/paths.js";
 import { machine, renderMarkdown, renderTable } from "./lib/report.js";
 import { memory } from "./memory.js";
-import { peerLatency, peers, peerWrites } from "./peers.js";
+import { peerHold, peerLatency, peers, peerWrites } from "./peers.js";
 import { renderPeerMarkdown } from "./peers/figures.js";
 import { pollerTick } from "./poller-tick.js";
 import { pushLatency } from "./push-latency.js";
@@ -58,6 +58,8 @@ const BENCHES: Bench[] = [
   { name: "peer-writes", targets: [], run: peerWrites, limitS: [400, 900], byNameOnly: true },
   // Only the latency phase of "peers" (--only peer-latency).
   { name: "peer-latency", targets: [], run: peerLatency, limitS: [400, 900], byNameOnly: true },
+  // Only the idle phase of "peers" (--only peer-hold).
+  { name: "peer-hold", targets: [], run: peerHold, limitS: [400, 900], byNameOnly: true },
 ];
 
 async function main(): Promise<number> {

@@ -9,9 +9,26 @@ import { appendContent, getMessage, insertMessage, setStatus } from "../src/stor
 import { upsertMonitor } from "../src/store/monitors.js";
 import { openStore, type Store } from "../src/store/open-store.js";
 import { sampleProgress } from "../src/store/progress.js";
+import { CHECK_EVERY_MS, IDLE_CHECK_EVERY_MS, nextCheckDelay } from "../src/store/sqlite-checkpointer.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
 const base = { module: "m", type: "t", content: "", metadata: null } as const;
+
+/**
+ * Waits (up to 10 s) until a checkpoint has copied every WAL frame into the database file:
+ * the wal-index (-shm) holds mxFrame at byte 16 and nBackfill at byte 96, in native
+ * (little-endian) order. Says whether it happened.
+ */
+async function walBackfilled(file: string): Promise<boolean> {
+  const backfilled = () => {
+    const shm = fs.readFileSync(`${file}-shm`);
+    return shm.readUInt32LE(96) === shm.readUInt32LE(16);
+  };
+  for (const end = Date.now() + 10_000; !backfilled() && Date.now() < end; ) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return backfilled();
+}
 
 describe("store", () => {
   let temp: ReturnType<typeof makeTempHome>;
@@ -181,18 +198,9 @@ describe("store", () => {
       }
     };
     expect(sizeOf(`${file}-wal`)).toBeGreaterThan(5_000_000);
-    // The checkpoint is complete once every WAL frame is backfilled: the wal-index (-shm)
-    // holds mxFrame at byte 16 and nBackfill at byte 96, in native (little-endian) order. A
-    // database file past 5 MB may still be mid-copy or mid-fsync, and then the next write
-    // appends to the WAL instead of starting it over.
-    const backfilled = () => {
-      const shm = fs.readFileSync(`${file}-shm`);
-      return shm.readUInt32LE(96) === shm.readUInt32LE(16);
-    };
-    for (const end = Date.now() + 10_000; !backfilled() && Date.now() < end; ) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(backfilled()).toBe(true);
+    // A database file past 5 MB may still be mid-copy or mid-fsync, and then the next write
+    // appends to the WAL instead of starting it over: wait for the complete checkpoint.
+    expect(await walBackfilled(file)).toBe(true);
     expect(sizeOf(file)).toBeGreaterThan(5_000_000);
     // The next write starts the WAL over from its beginning: it does not keep growing.
     const walBefore = sizeOf(`${file}-wal`);
@@ -202,6 +210,23 @@ describe("store", () => {
     const frames = outside.pragma("wal_checkpoint(PASSIVE)") as Array<{ log: number }>;
     outside.close();
     expect(frames[0]!.log).toBeLessThan(100); // frames in the WAL now: only the last write's
+  });
+
+  it("looks for commits less often while idle, and checkpoints a write that comes after an idle spell", async () => {
+    // The schedule: doubling waits while nothing is committed, back to the short one after a commit.
+    const waits = [CHECK_EVERY_MS];
+    for (let i = 0; i < 6; i++) waits.push(nextCheckDelay(waits.at(-1)!, false, CHECK_EVERY_MS, IDLE_CHECK_EVERY_MS));
+    expect(waits).toEqual([100, 200, 400, 800, 1600, 1600, 1600]);
+    expect(nextCheckDelay(IDLE_CHECK_EVERY_MS, true, CHECK_EVERY_MS, IDLE_CHECK_EVERY_MS)).toBe(CHECK_EVERY_MS);
+    // The worker runs that schedule: after 3 s idle (its longest wait reached), a large write
+    // is still copied into the database file.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const big = "x".repeat(100_000);
+    await store.write(async (trx) => {
+      for (let i = 0; i < 60; i++) await insertMessage(trx, { ...base, messageId: `late${i}`, threadId: "t", status: "pending", content: big });
+    });
+    expect(await walBackfilled(file)).toBe(true);
+    expect(fs.statSync(file).size).toBeGreaterThan(5_000_000);
   });
 
   it("fails a write with StoreBusyError when another connection holds the lock past the busy timeout", async () => {

@@ -1,12 +1,12 @@
 // The push path of watches (the gRPC fast path's follower) on a real hub: the chunked event
 // queue, a subscription's listener mode, the shared heartbeat timer and PushFollower, with a
 // transport of the test's own that fills and drains on command.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EventQueue } from "../src/hub/event-queue.js";
 import { Hub } from "../src/hub/hub.js";
 import { SubscriptionEndedError } from "../src/hub/subscription.js";
 import type { ServiceContext } from "../src/service/context.js";
-import { Heartbeats } from "../src/service/heartbeats.js";
+import { Heartbeats, ROUNDS_PER_HEARTBEAT } from "../src/service/heartbeats.js";
 import { openWatch, type OpenWatch } from "../src/service/watch.js";
 import { PushFollower } from "../src/service/watch-push.js";
 import type { EventRecord } from "../src/store/records.js";
@@ -19,9 +19,13 @@ function event(messageId: string, toStatus: EventRecord["toStatus"] = "processin
 /** A transport that accepts `room` responses, then reports full until given more room. */
 class Sink {
   sent: string[] = [];
+  /** The heartbeat round of each write, when given the context to read it from. */
+  rounds: number[] = [];
   room = Infinity;
+  constructor(private readonly ctx?: ServiceContext) {}
   write(response: string): boolean {
     this.sent.push(response);
+    if (this.ctx) this.rounds.push(this.ctx.heartbeats.round);
     return --this.room > 0;
   }
 }
@@ -111,8 +115,10 @@ describe("PushFollower", () => {
   it("sends heartbeats from one shared timer only when idle and caught up, sharing one response per seq", async () => {
     const hub = new Hub();
     const ctx = context(hub, 40);
-    const watches = [watchOf(ctx, "a"), watchOf(ctx, "b")];
-    const sinks = [new Sink(), new Sink()];
+    // Nine streams opened together: the first and the last beat in the same rounds (new
+    // streams' heartbeats are spread over eight), the others in rounds of their own.
+    const watches = Array.from({ length: 9 }, (_, i) => watchOf(ctx, i ? `w${i}` : "a"));
+    const sinks = watches.map(() => new Sink(ctx));
     const controller = new AbortController();
     const runs = watches.map((w, i) => new PushFollower(ctx, w, 0, sinks[i]!).run(controller.signal));
     const e = event("zzz"); // nobody's message: moves the head
@@ -123,9 +129,11 @@ describe("PushFollower", () => {
       expect(sink.sent.length).toBeGreaterThan(0);
       expect(new Set(sink.sent)).toEqual(new Set([`heartbeat ${e.seq}`]));
     }
-    // Both streams beat in the same rounds at the same seq: one response made per round.
-    expect(sinks[1]!.sent.length).toBe(sinks[0]!.sent.length);
-    expect(heartbeatsMade).toBe(sinks[0]!.sent.length);
+    // Streams beating in the same round at the same seq share one response: one made per round.
+    const rounds = new Set(sinks.flatMap((sink) => sink.rounds));
+    expect(heartbeatsMade).toBe(rounds.size);
+    expect(sinks[8]!.rounds).toEqual(sinks[0]!.rounds);
+    expect(heartbeatsMade).toBeLessThan(sinks.reduce((n, sink) => n + sink.sent.length, 0));
     // A stream with events waiting (transport full) gets no heartbeat that would skip them.
     sinks[0]!.room = 1;
     hub.publish(event("a"));
@@ -138,5 +146,32 @@ describe("PushFollower", () => {
     for (const run of runs) await expect(run).rejects.toThrow("client left");
     for (const w of watches) w.close();
     expect(hub.size).toBe(0);
+  });
+
+  it("spreads the first heartbeats of streams opened together over half an interval", () => {
+    vi.useFakeTimers();
+    try {
+      const hub = new Hub();
+      const ctx = context(hub, 1600); // a round every 100 ms
+      const sinks = Array.from({ length: 16 }, () => new Sink(ctx));
+      const watches = sinks.map((_, i) => watchOf(ctx, `s${i}`));
+      const controller = new AbortController();
+      const runs = watches.map((w, i) => new PushFollower(ctx, w, 0, sinks[i]!).run(controller.signal));
+      for (const run of runs) run.catch(() => undefined);
+      vi.advanceTimersByTime(100 * (ROUNDS_PER_HEARTBEAT + 1));
+      const first = sinks.map((sink) => sink.rounds[0]);
+      // Each stream beat once, no later than one interval (plus its round) after it opened,
+      // no sooner than half an interval, and in eight different rounds rather than one.
+      expect(sinks.map((sink) => sink.sent.length)).toEqual(sinks.map(() => 1));
+      for (const round of first) {
+        expect(round).toBeGreaterThan(ROUNDS_PER_HEARTBEAT / 2);
+        expect(round).toBeLessThanOrEqual(ROUNDS_PER_HEARTBEAT);
+      }
+      expect(new Set(first).size).toBe(ROUNDS_PER_HEARTBEAT / 2);
+      controller.abort(new Error("client left"));
+      for (const w of watches) w.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -85,10 +85,12 @@ export async function startComms(options: CommsOptions): Promise<PeerServer> {
   const port = await freePort();
   const token = randomBytes(24).toString("base64url");
   const sync = options.synchronous ?? "normal";
-  // As bench/lib/daemon.ts: BENCH_DAEMON_NODE_ARGS (profiling) and BENCH_DAEMON_MAIN (another build).
+  // As bench/lib/daemon.ts: BENCH_DAEMON_NODE_ARGS (profiling) and BENCH_DAEMON_MAIN (another build);
+  // BENCH_PEER_DAEMON_ARGS adds daemon flags for A/B runs (e.g. "--heartbeat 60s").
   const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const extra = (process.env.BENCH_PEER_DAEMON_ARGS ?? "").split(/\s+/).filter(Boolean);
   const args = [...nodeArgs, process.env.BENCH_DAEMON_MAIN || DAEMON_MAIN, "--home", home, "--log-file", path.join(home, "daemon.log"), "--listen", `127.0.0.1:${port}`];
-  args.push("--synchronous", sync, "--interval", "1", "--max-watchers", "50000", ...(options.args ?? []));
+  args.push("--synchronous", sync, "--interval", "1", "--max-watchers", "50000", ...(options.args ?? []), ...extra);
   const child = track(spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CLAUDE_COMMS_TOKEN: token } }));
   await waitForLine(child, (line) => line.startsWith("{"), "claude-comms daemon");
   return {

@@ -1,8 +1,21 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
-/** How often the checkpointer looks for new commits, in ms. */
-const CHECK_EVERY_MS = 100;
+/** How often the checkpointer looks for new commits while they come, in ms. */
+export const CHECK_EVERY_MS = 100;
+/** The longest wait between looks while nothing is committed, in ms. */
+export const IDLE_CHECK_EVERY_MS = 1600;
+
+/**
+ * The wait before the checkpointer's next look: back to `busyMs` after a look that found new
+ * commits, otherwise twice the last wait up to `idleMs`. Self-contained: the worker runs its
+ * source. An idle store
+ * is looked at about once a second and a half instead of ten times a second (the looks
+ * were most of an idle daemon's CPU), and a WAL that stops growing needs no quick copy.
+ */
+export function nextCheckDelay(lastMs: number, committed: boolean, busyMs: number, idleMs: number): number {
+  return committed ? busyMs : Math.min(lastMs * 2, idleMs);
+}
 /** WAL frames past which a complete checkpoint also truncates the file (16 MiB of 4 KiB pages). */
 export const WAL_BOUND_PAGES = 4000;
 /** How often the same checkpoint failure is reported again, in ms. */
@@ -18,7 +31,7 @@ type WorkerReport = { error: string } | { checkpointed: number };
  * (data_version moved) it runs a PASSIVE checkpoint: that copies committed WAL frames into
  * the database file without taking the write lock or waiting for readers, so writers and
  * readers carry on meanwhile. A complete checkpoint lets the next writer restart the WAL
- * from its beginning, which keeps the file bounded.
+ * from its beginning, which keeps the file bounded. Between looks it waits nextCheckDelay.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -28,31 +41,44 @@ db.pragma("busy_timeout = 0");
 let settled = -1;
 let lastError = "";
 let lastErrorAt = 0;
-const timer = setInterval(() => {
+const dataVersion = db.prepare("PRAGMA data_version").pluck();
+const nextCheckDelay = ${nextCheckDelay.toString()};
+let delay = workerData.everyMs;
+let timer;
+function look() {
+  const version = dataVersion.get();
+  if (version === settled) return false;
+  const [r] = db.pragma("wal_checkpoint(PASSIVE)");
+  if (r.busy === 0 && r.log === r.checkpointed) settled = version;
+  // Past the bound with everything copied: truncate the file now (waiting briefly for
+  // readers), rather than hope a writer finds the WAL idle while a flood goes on.
+  if (r.log > workerData.boundPages && r.log === r.checkpointed) {
+    db.pragma("busy_timeout = 50");
+    try { db.pragma("wal_checkpoint(TRUNCATE)"); } finally { db.pragma("busy_timeout = 0"); }
+  }
+  if (r.checkpointed > 0) parentPort.postMessage({ checkpointed: r.checkpointed });
+  lastError = "";
+  return true;
+}
+function tick() {
+  let committed = true;
   try {
-    const version = db.pragma("data_version", { simple: true });
-    if (version === settled) return;
-    const [r] = db.pragma("wal_checkpoint(PASSIVE)");
-    if (r.busy === 0 && r.log === r.checkpointed) settled = version;
-    // Past the bound with everything copied: truncate the file now (waiting briefly for
-    // readers), rather than hope a writer finds the WAL idle while a flood goes on.
-    if (r.log > workerData.boundPages && r.log === r.checkpointed) {
-      db.pragma("busy_timeout = 50");
-      try { db.pragma("wal_checkpoint(TRUNCATE)"); } finally { db.pragma("busy_timeout = 0"); }
-    }
-    if (r.checkpointed > 0) parentPort.postMessage({ checkpointed: r.checkpointed });
-    lastError = "";
+    committed = look();
   } catch (err) {
     // A failure that persists (a full disk) is reported once a minute, not on every try.
     const error = String((err && err.message) || err);
-    if (error === lastError && Date.now() - lastErrorAt < workerData.reportEveryMs) return;
-    lastError = error;
-    lastErrorAt = Date.now();
-    parentPort.postMessage({ error });
+    if (error !== lastError || Date.now() - lastErrorAt >= workerData.reportEveryMs) {
+      lastError = error;
+      lastErrorAt = Date.now();
+      parentPort.postMessage({ error });
+    }
   }
-}, workerData.everyMs);
+  delay = nextCheckDelay(delay, committed, workerData.everyMs, workerData.idleEveryMs);
+  timer = setTimeout(tick, delay);
+}
+timer = setTimeout(tick, delay);
 parentPort.on("message", () => {
-  clearInterval(timer);
+  clearTimeout(timer);
   db.close();
   parentPort.close();
 });
@@ -82,7 +108,7 @@ export class SqliteCheckpointer {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, driver, everyMs: CHECK_EVERY_MS, reportEveryMs: REPORT_EVERY_MS, boundPages: WAL_BOUND_PAGES },
+      workerData: { file, driver, everyMs: CHECK_EVERY_MS, idleEveryMs: IDLE_CHECK_EVERY_MS, reportEveryMs: REPORT_EVERY_MS, boundPages: WAL_BOUND_PAGES },
       resourceLimits: { maxOldGenerationSizeMb: 16 },
     });
     this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
