@@ -30,7 +30,7 @@ export const SETTINGS = {
   interval: { env: "CLAUDE_COMMS_INTERVAL", default: "1", parse: duration(1), help: "poller interval in seconds (fractions allowed)" },
   retention: { env: "CLAUDE_COMMS_RETENTION", default: "1h", parse: duration(0), help: "how long finished messages stay monitored" },
   "history-retention": { env: "CLAUDE_COMMS_HISTORY_RETENTION", default: "7d", parse: duration(1), help: "how long events stay in the log" },
-  heartbeat: { env: "CLAUDE_COMMS_HEARTBEAT", default: "15s", parse: duration(10), help: "heartbeat interval of idle watch streams" },
+  heartbeat: { env: "CLAUDE_COMMS_HEARTBEAT", default: "15s", parse: duration(10), help: "heartbeat interval of idle watch streams (a new stream's first heartbeat comes after half an interval to one, so streams opened together do not beat together)" },
   listen: { env: "CLAUDE_COMMS_LISTEN", default: "", parse: listenAddress, help: "also listen on TCP HOST:PORT; a non-loopback host needs a token" },
   dashboard: { env: "CLAUDE_COMMS_DASHBOARD", default: "", parse: dashboardAddress, help: "serve the web dashboard and /metrics on [HOST:]PORT (host 127.0.0.1 unless given); always behind the token" },
   "token-file": { env: "CLAUDE_COMMS_TOKEN_FILE", default: "", parse: text, help: "file whose first line is the bearer token TCP clients must send" },
