@@ -147,14 +147,22 @@ async function startAll(messages: number, args: string[] = []): Promise<PeerServ
 const perSystem = (f: (s: System) => number): PerSystem =>
   Object.fromEntries(SYSTEMS.map((s) => [s, round(f(s), 3)])) as PerSystem;
 
+/** Samples per figure name and system (`add`), and each figure's medians per system (`m`). */
+function samples() {
+  const acc: Record<string, Record<System, number[]>> = {};
+  return {
+    add: (name: string, system: System, value: number) => void (acc[name] ??= { "claude-comms": [], etcd: [], redis: [] })[system].push(value),
+    m: (name: string): PerSystem => perSystem((s) => median(acc[name]?.[s] ?? [])),
+  };
+}
+
 /** Runs the peer comparison (issue targets 11–14 of BENCHMARKS.md). */
 export async function peers(options: BenchOptions): Promise<Figure[]> {
   const missing = ensurePrograms({ etcd: "etcd-server", "redis-server": "redis-server" });
   if (missing.length) throw new Error(`the peer benchmarks need ${missing.join(", ")}: install them with apt-get (the bench does so itself when run as root)`);
   const rounds = size(options, 1, 3);
   const seconds = (quick: number, full: number) => size(options, quick, full) * 1000;
-  const acc: Record<string, Record<System, number[]>> = {};
-  const add = (name: string, system: System, value: number) => ((acc[name] ??= { "claude-comms": [], etcd: [], redis: [] })[system].push(value));
+  const { add, m } = samples();
   const servers = await startAll(KEY.seeded);
   const full = await startComms({ messages: KEY.seeded, synchronous: "full" });
   try {
@@ -206,7 +214,7 @@ export async function peers(options: BenchOptions): Promise<Figure[]> {
       await server.stop();
     }
   }
-  return figures(acc, streams);
+  return figures(m, streams);
 }
 
 /**
@@ -218,8 +226,7 @@ export async function peerWrites(options: BenchOptions): Promise<Figure[]> {
   if (missing.length) throw new Error(`the peer write benchmark needs ${missing.join(", ")}: install it with apt-get`);
   const rounds = size(options, 2, 3);
   const seconds = (quick: number, full: number) => size(options, quick, full) * 1000;
-  const acc: Record<string, Record<System, number[]>> = {};
-  const add = (name: string, system: System, value: number) => ((acc[name] ??= { "claude-comms": [], etcd: [], redis: [] })[system].push(value));
+  const { add, m } = samples();
   const normal = await startComms({ messages: KEY.seeded });
   const full = await startComms({ messages: KEY.seeded, synchronous: "full" });
   const etcd = await startEtcd();
@@ -237,7 +244,6 @@ export async function peerWrites(options: BenchOptions): Promise<Figure[]> {
   } finally {
     await Promise.all([normal, full, etcd].map((s) => s.stop()));
   }
-  const m = (name: string) => perSystem((s) => median(acc[name]?.[s] ?? []));
   const fullVsEtcd = (name: string, etcdName: string): PerSystem => ({ ...m(etcdName), "claude-comms": m(name)["claude-comms"] });
   return [
     versus("peer_writes_full_16_clients", "writes/s", fullVsEtcd("writes16_full", "writes16"), { target: 12, better: "higher", factor: 1, goal: "synchronous=full ≥ etcd" }),
@@ -256,8 +262,7 @@ export async function peerLatency(options: BenchOptions): Promise<Figure[]> {
   const missing = ensurePrograms({ etcd: "etcd-server" });
   if (missing.length) throw new Error(`the peer latency benchmark needs ${missing.join(", ")}: install it with apt-get`);
   const rounds = size(options, 3, 5);
-  const acc: Record<string, Record<System, number[]>> = {};
-  const add = (name: string, system: System, value: number) => ((acc[name] ??= { "claude-comms": [], etcd: [], redis: [] })[system].push(value));
+  const { add, m } = samples();
   const servers = [await startEtcd(), await startComms({ messages: KEY.seeded })];
   const q = (xs: number[]) => [0.5, 0.9, 0.99].map((p) => round(quantile(xs, p), 2)).join(" / ");
   try {
@@ -273,7 +278,6 @@ export async function peerLatency(options: BenchOptions): Promise<Figure[]> {
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
-  const m = (name: string) => perSystem((s) => median(acc[name]?.[s] ?? []));
   return [
     versus("peer_latency_p99_1_watcher", "ms", m("p99_1"), { target: 13, better: "lower", factor: 1, goal: "≤ etcd at 200 writes/s" }),
     versus("peer_latency_p99_1000_watchers", "ms", m("p99_1000"), { target: 13, better: "lower", factor: 1, goal: "≤ etcd at 200 writes/s" }),
@@ -289,8 +293,7 @@ export async function peerHold(options: BenchOptions): Promise<Figure[]> {
   if (missing.length) throw new Error(`the peer hold benchmark needs ${missing.join(", ")}: install it with apt-get`);
   const rounds = size(options, 2, 3);
   const streams = size(options, 2000, 10_000);
-  const acc: Record<string, Record<System, number[]>> = {};
-  const add = (name: string, system: System, value: number) => ((acc[name] ??= { "claude-comms": [], etcd: [], redis: [] })[system].push(value));
+  const { add, m } = samples();
   for (let r = 0; r < rounds; r++) {
     for (const start of [() => startComms({ messages: streams }), startEtcd]) {
       const server = await start();
@@ -304,15 +307,13 @@ export async function peerHold(options: BenchOptions): Promise<Figure[]> {
       }
     }
   }
-  const m = (name: string) => perSystem((s) => median(acc[name]?.[s] ?? []));
   return [
     versus(`peer_rss_${streams}_streams`, "MB", m("rss_open"), { target: 0, better: "lower", factor: 1, goal: "info: RSS with the streams open" }),
     versus(`peer_idle_cpu_${streams}_streams`, "% of a core", m("idle_cpu"), { target: 0, better: "lower", factor: 0, goal: "info: ≤ 2 % of a core", bound: 2 }),
   ];
 }
 
-function figures(acc: Record<string, Record<System, number[]>>, streams: number): Figure[] {
-  const m = (name: string) => perSystem((s) => median(acc[name]?.[s] ?? []));
+function figures(m: (name: string) => PerSystem, streams: number): Figure[] {
   const durability = { "claude-comms": "SQLite WAL synchronous=normal (full where named)", etcd: "fsync on commit", redis: "appendfsync everysec" };
   const fullVsEtcd = (name: string, etcdName: string): PerSystem => ({ ...m(etcdName), "claude-comms": m(name)["claude-comms"] });
   const rssOpen = m("rss_open");

@@ -1,6 +1,6 @@
 /** A watch stream the shared heartbeat timer looks after. */
 export interface HeartbeatTarget {
-  /** The round in which it last wrote (Heartbeats.round at that moment). */
+  /** The round in which it last wrote (Heartbeats.round then); Heartbeats.add moves a new stream's back by up to half an interval. */
   lastWriteRound: number;
   /** Writes a heartbeat if it can; `shared` returns one response per (function, seq) for this round. */
   beat(shared: <R>(make: (seq: number) => R, seq: number) => R): void;
