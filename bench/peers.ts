@@ -329,7 +329,11 @@ function figures(m: (name: string) => PerSystem, streams: number): Figure[] {
     versus("peer_latency_p99_1_watcher", "ms", m("p99_1"), { target: 13, better: "lower", factor: 1, goal: "≤ etcd at 200 writes/s" }),
     versus("peer_latency_p99_1000_watchers", "ms", m("p99_1000"), { target: 13, better: "lower", factor: 1, goal: "≤ etcd at 200 writes/s" }),
     versus("peer_rss_per_stream", "KB", m("rss_per_stream"), { target: 14, better: "lower", factor: 1, goal: "≤ etcd's per stream" }, { streams }),
-    versus(`peer_rss_${streams}_streams`, "MB", rssOpen, { target: 14, better: "lower", factor: 0, goal: "≤ 300 MB at 10,000 streams", bound: (300 * streams) / 10_000 }, { afterIdle: rssIdle, streams }),
+    // The 300 MB bound is for 10,000 streams: quick mode's 2,000 are reported, not judged
+    // (a bound scaled down to 60 MB would ignore the server's own size before any stream).
+    versus(`peer_rss_${streams}_streams`, "MB", rssOpen, streams === 10_000
+      ? { target: 14, better: "lower", factor: 0, goal: "≤ 300 MB at 10,000 streams", bound: 300 }
+      : { target: 0, better: "lower", factor: 0, goal: "info: the bound (300 MB) is for 10,000 streams (--full)" }, { afterIdle: rssIdle, streams }),
     versus(`peer_rss_${streams}_streams_after_idle`, "MB", rssIdle, { target: 14, better: "lower", factor: 0, goal: "flat while idle (≤ 1.1× at open)", bound: rssOpen["claude-comms"] * 1.1 }),
     versus(`peer_idle_cpu_${streams}_streams`, "% of a core", m("idle_cpu"), { target: 14, better: "lower", factor: 0, goal: "≤ 2 % of a core", bound: 2 }, {
       firstSeconds: m("settle_cpu"),
