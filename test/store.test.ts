@@ -9,7 +9,7 @@ import { appendContent, getMessage, insertMessage, setStatus } from "../src/stor
 import { upsertMonitor } from "../src/store/monitors.js";
 import { openStore, type Store } from "../src/store/open-store.js";
 import { sampleProgress } from "../src/store/progress.js";
-import { CHECK_EVERY_MS, IDLE_CHECK_EVERY_MS, nextCheckDelay } from "../src/store/sqlite-checkpointer.js";
+import { CHECK_EVERY_MS, IDLE_CHECK_EVERY_MS, nextCheckDelay, SqliteCheckpointer } from "../src/store/sqlite-checkpointer.js";
 import { makeTempHome } from "./helpers/temp-home.js";
 
 const base = { module: "m", type: "t", content: "", metadata: null } as const;
@@ -218,15 +218,26 @@ describe("store", () => {
     for (let i = 0; i < 6; i++) waits.push(nextCheckDelay(waits.at(-1)!, false, CHECK_EVERY_MS, IDLE_CHECK_EVERY_MS));
     expect(waits).toEqual([100, 200, 400, 800, 1600, 1600, 1600]);
     expect(nextCheckDelay(IDLE_CHECK_EVERY_MS, true, CHECK_EVERY_MS, IDLE_CHECK_EVERY_MS)).toBe(CHECK_EVERY_MS);
-    // The worker runs that schedule: after 3 s idle (its longest wait reached), a large write
-    // is still copied into the database file.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const big = "x".repeat(100_000);
-    await store.write(async (trx) => {
-      for (let i = 0; i < 60; i++) await insertMessage(trx, { ...base, messageId: `late${i}`, threadId: "t", status: "pending", content: big });
-    });
-    expect(await walBackfilled(file)).toBe(true);
-    expect(fs.statSync(file).size).toBeGreaterThan(5_000_000);
+    // The worker runs that schedule: after 3 s idle its longest wait is reached (a second
+    // checkpointer on the same file reports its waits), and a large write is still copied
+    // into the database file, after which the worker looks often again.
+    const watched = new SqliteCheckpointer(file);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(watched.lookWaitMs).toBe(IDLE_CHECK_EVERY_MS);
+      const big = "x".repeat(100_000);
+      await store.write(async (trx) => {
+        for (let i = 0; i < 60; i++) await insertMessage(trx, { ...base, messageId: `late${i}`, threadId: "t", status: "pending", content: big });
+      });
+      expect(await walBackfilled(file)).toBe(true);
+      expect(fs.statSync(file).size).toBeGreaterThan(5_000_000);
+      for (const end = Date.now() + 5000; watched.lookWaitMs !== CHECK_EVERY_MS && Date.now() < end; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(watched.lookWaitMs).toBe(CHECK_EVERY_MS);
+    } finally {
+      await watched.close();
+    }
   });
 
   it("fails a write with StoreBusyError when another connection holds the lock past the busy timeout", async () => {

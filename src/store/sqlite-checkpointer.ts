@@ -8,10 +8,10 @@ export const IDLE_CHECK_EVERY_MS = 1600;
 
 /**
  * The wait before the checkpointer's next look: back to `busyMs` after a look that found new
- * commits, otherwise twice the last wait up to `idleMs`. Self-contained: the worker runs its
- * source. An idle store
- * is looked at about once a second and a half instead of ten times a second (the looks
- * were most of an idle daemon's CPU), and a WAL that stops growing needs no quick copy.
+ * commits, otherwise twice the last wait up to `idleMs`. An idle store is looked at about
+ * once a second and a half instead of ten times a second (the looks were most of an idle
+ * daemon's CPU), and a WAL that stops growing needs no quick copy. Self-contained: the
+ * worker runs its source.
  */
 export function nextCheckDelay(lastMs: number, committed: boolean, busyMs: number, idleMs: number): number {
   return committed ? busyMs : Math.min(lastMs * 2, idleMs);
@@ -21,8 +21,8 @@ export const WAL_BOUND_PAGES = 4000;
 /** How often the same checkpoint failure is reported again, in ms. */
 const REPORT_EVERY_MS = 60_000;
 
-/** What the worker posts back. */
-type WorkerReport = { error: string } | { checkpointed: number };
+/** What the worker posts back: a failure, pages copied, or its new wait between looks. */
+type WorkerReport = { error: string } | { checkpointed: number } | { waitMs: number };
 
 /*
  * The worker's code, inline (CommonJS) so the same file works from the build, from vitest
@@ -73,7 +73,9 @@ function tick() {
       parentPort.postMessage({ error });
     }
   }
-  delay = nextCheckDelay(delay, committed, workerData.everyMs, workerData.idleEveryMs);
+  const next = nextCheckDelay(delay, committed, workerData.everyMs, workerData.idleEveryMs);
+  if (next !== delay) parentPort.postMessage({ waitMs: next });
+  delay = next;
   timer = setTimeout(tick, delay);
 }
 timer = setTimeout(tick, delay);
@@ -100,6 +102,8 @@ export interface SqliteCheckpointerOptions {
 export class SqliteCheckpointer {
   /** Pages copied into the database file so far. */
   pagesCheckpointed = 0;
+  /** The worker's wait between looks for commits, in ms (it reports each change). */
+  lookWaitMs = CHECK_EVERY_MS;
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
   private closed: Promise<void> | undefined;
@@ -114,6 +118,7 @@ export class SqliteCheckpointer {
     this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
     this.worker.on("message", (report: WorkerReport) => {
       if ("error" in report) options.onError?.(`WAL checkpoint failed: ${report.error}`);
+      else if ("waitMs" in report) this.lookWaitMs = report.waitMs;
       else this.pagesCheckpointed += report.checkpointed;
     });
     this.worker.on("error", (err) => options.onError?.(`WAL checkpointer stopped: ${err.message}`));
