@@ -135,6 +135,20 @@ async function hold(server: PeerServer, streams: number, settleMs: number, windo
   }
 }
 
+/**
+ * Starts a fresh server and holds `streams` on it with the mode's windows (settle 3 s / 10 s,
+ * then 3 windows of 3 s / 6 of 10 s), then stops it.
+ */
+async function holdFresh(start: () => Promise<PeerServer>, streams: number, options: BenchOptions) {
+  const server = await start();
+  try {
+    const seconds = size(options, 3, 10) * 1000;
+    return { system: server.system, h: await hold(server, streams, seconds, size(options, 3, 6), seconds) };
+  } finally {
+    await server.stop();
+  }
+}
+
 /** The idle CPU of a hold, for the log: median window, mean, largest and the first seconds. */
 function idleText(h: { idleCpuPercent: number; idleCpuMeanPercent: number; idleCpuMaxPercent: number; settleCpuPercent: number }): string {
   return `${round(h.idleCpuPercent, 2)} % median window (mean ${round(h.idleCpuMeanPercent, 2)}, largest ${round(h.idleCpuMaxPercent, 2)}; ${round(h.settleCpuPercent, 2)} % in the first seconds)`;
@@ -199,20 +213,15 @@ export async function peers(options: BenchOptions): Promise<Figure[]> {
   }
   const streams = size(options, 2000, 10_000);
   for (const start of [() => startComms({ messages: streams }), startEtcd, startRedis]) {
-    const server = await start();
-    try {
-      const h = await hold(server, streams, seconds(3, 10), size(options, 3, 6), seconds(3, 10));
-      add("rss_open", server.system, h.openMB);
-      add("rss_idle", server.system, h.afterIdleMB);
-      add("rss_per_stream", server.system, h.perStreamKB);
-      add("idle_cpu", server.system, h.idleCpuPercent);
-      add("idle_cpu_mean", server.system, h.idleCpuMeanPercent);
-      add("idle_cpu_max", server.system, h.idleCpuMaxPercent);
-      add("settle_cpu", server.system, h.settleCpuPercent);
-      options.log(`${server.system}: ${streams} streams ${round(h.openMB, 1)} MB (${round(h.perStreamKB, 1)} KB each), ${round(h.afterIdleMB, 1)} MB after idle, idle CPU ${idleText(h)}`);
-    } finally {
-      await server.stop();
-    }
+    const { system, h } = await holdFresh(start, streams, options);
+    add("rss_open", system, h.openMB);
+    add("rss_idle", system, h.afterIdleMB);
+    add("rss_per_stream", system, h.perStreamKB);
+    add("idle_cpu", system, h.idleCpuPercent);
+    add("idle_cpu_mean", system, h.idleCpuMeanPercent);
+    add("idle_cpu_max", system, h.idleCpuMaxPercent);
+    add("settle_cpu", system, h.settleCpuPercent);
+    options.log(`${system}: ${streams} streams ${round(h.openMB, 1)} MB (${round(h.perStreamKB, 1)} KB each), ${round(h.afterIdleMB, 1)} MB after idle, idle CPU ${idleText(h)}`);
   }
   return figures(m, streams);
 }
@@ -296,15 +305,10 @@ export async function peerHold(options: BenchOptions): Promise<Figure[]> {
   const { add, m } = samples();
   for (let r = 0; r < rounds; r++) {
     for (const start of [() => startComms({ messages: streams }), startEtcd]) {
-      const server = await start();
-      try {
-        const h = await hold(server, streams, size(options, 3, 10) * 1000, size(options, 3, 6), size(options, 3, 10) * 1000);
-        add("rss_open", server.system, h.openMB);
-        add("idle_cpu", server.system, h.idleCpuPercent);
-        options.log(`round ${r + 1} ${server.system}: ${streams} streams ${round(h.openMB, 1)} MB, ${round(h.afterIdleMB, 1)} MB after idle, idle CPU ${idleText(h)}`);
-      } finally {
-        await server.stop();
-      }
+      const { system, h } = await holdFresh(start, streams, options);
+      add("rss_open", system, h.openMB);
+      add("idle_cpu", system, h.idleCpuPercent);
+      options.log(`round ${r + 1} ${system}: ${streams} streams ${round(h.openMB, 1)} MB, ${round(h.afterIdleMB, 1)} MB after idle, idle CPU ${idleText(h)}`);
     }
   }
   return [
